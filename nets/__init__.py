@@ -1,0 +1,1 @@
+"""Network definitions of the research/slim image models, and nets_factory."""

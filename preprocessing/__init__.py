@@ -1,0 +1,1 @@
+"""Per-network image preprocessing, and preprocessing_factory."""

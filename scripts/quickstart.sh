@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Sets up .venv (TensorFlow CPU, no tf-keras, no tf-slim) and runs the main job.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[cpu,digits]'
+TF_CPP_MIN_LOG_LEVEL=2 .venv/bin/python -m scripts.quickstart "$@"

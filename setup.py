@@ -1,0 +1,30 @@
+"""Install the slim packages: `slim` (the TF-Slim core) and the image-models library."""
+import setuptools
+
+TENSORFLOW = "2.21"
+
+setuptools.setup(
+    name="slim",
+    version="2.21.0",
+    description="TF-Slim for today's TensorFlow: layers, arg_scope, losses, metrics, "
+                "training loops and the research/slim image models, without tf_keras.",
+    long_description=open("README.md").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.9",
+    packages=setuptools.find_packages(include=[
+        "slim", "slim.*", "nets", "nets.*", "datasets", "datasets.*",
+        "preprocessing", "preprocessing.*", "deployment", "deployment.*",
+        "scripts", "scripts.*"]),
+    install_requires=["numpy", "pillow", "six"],
+    extras_require={
+        # TensorFlow is an extra so that a GPU install never gets the CPU wheel on top.
+        "cpu": [f"tensorflow-cpu~={TENSORFLOW}.0"],
+        "gpu": [f"tensorflow[and-cuda]~={TENSORFLOW}.0"],
+        # The offline default dataset: the 8x8 digits that ship inside scikit-learn.
+        "digits": ["scikit-learn"],
+        # The reference implementation (tf-slim 1.1.0 and the tf-keras it needs) is
+        # used by the reference tests and the benchmarks only.
+        "test": [f"tensorflow~={TENSORFLOW}.0", f"tf-keras~={TENSORFLOW}.0", "tf-slim==1.1.0",
+                 "pytest", "pytest-xdist", "scikit-learn"],
+    },
+)

@@ -1,0 +1,28 @@
+"""TF-Slim for today's TensorFlow: `import slim` where you had `import tf_slim as slim`.
+
+Layers, arg_scope and variables are flat on the package (`slim.conv2d`,
+`slim.arg_scope`, `slim.get_model_variables`); the other parts are modules
+with tf_slim's names (`slim.losses`, `slim.metrics`, `slim.learning`, ...).
+`slim.Model` runs a slim network eagerly and under `tf.function`.
+"""
+try:
+  import tensorflow as _tf  # pylint: disable=unused-import
+except ImportError as _error:  # pragma: no cover
+  raise ImportError(
+      'slim needs TensorFlow 2.21. Install it with the package: '
+      "pip install 'slim[cpu]' (or 'slim[gpu]' for NVIDIA GPUs).") from _error
+
+# pylint: disable=wildcard-import,g-import-not-at-top
+from slim.layers import *
+from slim.ops.variables import *
+from slim.ops import arg_scope as arg_scope_lib
+from slim.model import Model
+
+arg_scope = arg_scope_lib.arg_scope
+add_arg_scope = arg_scope_lib.add_arg_scope
+current_arg_scope = arg_scope_lib.current_arg_scope
+has_arg_scope = arg_scope_lib.has_arg_scope
+arg_scoped_arguments = arg_scope_lib.arg_scoped_arguments
+arg_scope_func_key = arg_scope_lib.arg_scope_func_key
+
+__version__ = '2.21.0'

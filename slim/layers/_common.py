@@ -1,0 +1,146 @@
+"""What every layer does: check its arguments, open its scope, make its weights,
+apply normalizer and activation, and record its output.
+
+Checks run before any variable is made, and their errors name the layer, the
+argument, the value received and what was expected.
+"""
+import contextlib
+
+import tensorflow as tf
+
+from slim.layers import utils
+from slim.ops import variables
+
+DATA_FORMAT_NCHW = 'NCHW'
+DATA_FORMAT_NHWC = 'NHWC'
+DATA_FORMAT_NCDHW = 'NCDHW'
+DATA_FORMAT_NDHWC = 'NDHWC'
+
+
+def in_graph_mode():
+  """True when building a TF1 graph (collections and UPDATE_OPS exist); False
+  when executing eagerly or tracing a `tf.function` of an eager program."""
+  return not tf.compat.v1.executing_eagerly_outside_functions()
+
+
+def to_tensor(layer, inputs, argument='inputs'):
+  try:
+    return tf.convert_to_tensor(inputs)
+  except (TypeError, ValueError) as error:
+    raise TypeError('%s: %s must be a tensor or convertible to one, received %r (%s)'
+                    % (layer, argument, inputs, error)) from None
+
+
+def check_rank(layer, inputs, ranks, argument='inputs'):
+  """Returns the static rank of `inputs`, which must be one of `ranks`."""
+  rank = inputs.get_shape().ndims
+  if rank is None:
+    raise ValueError('%s: %s must have a known rank, received a tensor of undefined '
+                     'rank' % (layer, argument))
+  if rank not in ranks:
+    expected = ' or '.join(str(r) for r in ranks)
+    raise ValueError('%s: %s must have rank %s, received rank %d (shape %s)'
+                     % (layer, argument, expected, rank, inputs.get_shape()))
+  return rank
+
+
+def check_min_rank(layer, inputs, min_rank, argument='inputs'):
+  rank = inputs.get_shape().ndims
+  if rank is None:
+    raise ValueError('%s: %s must have a known rank, received a tensor of undefined '
+                     'rank' % (layer, argument))
+  if rank < min_rank:
+    raise ValueError('%s: %s must have rank >= %d, received rank %d (shape %s)'
+                     % (layer, argument, min_rank, rank, inputs.get_shape()))
+  return rank
+
+
+def positive_ints(layer, argument, value, n):
+  """`value` as a tuple of `n` positive ints (an int is repeated n times)."""
+  try:
+    return utils.n_positive_integers(n, value)
+  except (TypeError, ValueError):
+    raise ValueError('%s: %s must be %d positive int%s, received %r'
+                     % (layer, argument, n, 's' if n > 1 else '', value)) from None
+
+
+def check_padding(layer, padding):
+  """'SAME' or 'VALID' (any case), returned in upper case."""
+  if isinstance(padding, str) and padding.upper() in ('SAME', 'VALID'):
+    return padding.upper()
+  raise ValueError("%s: padding must be 'SAME' or 'VALID', received %r"
+                   % (layer, padding))
+
+
+def check_data_format(layer, data_format, allowed):
+  if data_format not in allowed:
+    raise ValueError('%s: data_format must be one of %s, received %r'
+                     % (layer, ', '.join(repr(f) for f in allowed if f), data_format))
+  return data_format
+
+
+def channels_first(data_format):
+  return bool(data_format) and data_format.startswith('NC')
+
+
+def known_dimension(layer, inputs, axis, what='channel dimension'):
+  """The static size of `inputs` along `axis`, which must be known."""
+  value = tf.compat.dimension_value(inputs.get_shape()[axis])
+  if value is None:
+    raise ValueError('%s: the %s (axis %d) of inputs must be known, received shape %s'
+                     % (layer, what, axis, inputs.get_shape()))
+  return value
+
+
+def check_int(layer, argument, value, allow_none=False):
+  if (allow_none and value is None) or (
+      isinstance(value, int) and not isinstance(value, bool)):
+    return value
+  raise ValueError('%s: %s must be an int%s, received %r'
+                   % (layer, argument, ' or None' if allow_none else '', value))
+
+
+def layer_variable(name, shape, dtype, initializer, regularizer, trainable,
+                   variables_collections, collection_name=None):
+  """Creates (or reuses) a model variable of a layer in the current scope.
+
+  `variables_collections` is a list for every variable of the layer or a dict
+  keyed by `collection_name` (the variable's short name by default).
+  """
+  collections = utils.get_variable_collections(variables_collections,
+                                               collection_name or name)
+  return variables.model_variable(name, shape=shape, dtype=dtype,
+                                  initializer=initializer, regularizer=regularizer,
+                                  trainable=trainable, collections=collections)
+
+
+def is_partitioned(var):
+  """Whether `var` is a PartitionedVariable (made under a scope's partitioner)."""
+  return not isinstance(var, tf.Variable) and callable(getattr(var, 'as_tensor', None))
+
+
+def as_tensor(var):
+  """A plain or partitioned variable as one tensor."""
+  return var.as_tensor() if is_partitioned(var) else var
+
+
+def layer_scope(scope, default_name, inputs, reuse=None):
+  """The variable scope of a layer with variables (`scope` or a unique default)."""
+  return tf.compat.v1.variable_scope(scope, default_name, [inputs], reuse=reuse)
+
+
+@contextlib.contextmanager
+def op_scope(scope, default_name, inputs):
+  """The name scope of a layer without variables; yields its name ('Pool/')."""
+  with tf.compat.v1.name_scope(scope, default_name, [inputs]) as name:
+    yield name
+
+
+def finish(outputs, outputs_collections, alias, normalizer_fn=None,
+           normalizer_params=None, activation_fn=None):
+  """Applies normalizer and activation, and records the output under `alias`."""
+  if normalizer_fn is not None:
+    outputs = normalizer_fn(outputs, **(normalizer_params or {}))
+  if activation_fn is not None:
+    outputs = activation_fn(outputs)
+  return utils.collect_named_outputs(outputs_collections, alias, outputs)

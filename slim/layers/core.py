@@ -1,0 +1,184 @@
+"""Core layers: fully connected, bias, dropout and flatten."""
+import functools
+
+import tensorflow as tf
+
+from slim.layers import _common
+from slim.layers import initializers
+from slim.layers import utils
+from slim.ops.arg_scope import add_arg_scope
+
+__all__ = ['bias_add', 'dropout', 'flatten', 'fully_connected',
+           'elu', 'linear', 'relu', 'relu6']
+
+
+@add_arg_scope
+def fully_connected(inputs,
+                    num_outputs,
+                    activation_fn=tf.nn.relu,
+                    normalizer_fn=None,
+                    normalizer_params=None,
+                    weights_initializer=initializers.xavier_initializer(),
+                    weights_regularizer=None,
+                    biases_initializer=tf.compat.v1.zeros_initializer(),
+                    biases_regularizer=None,
+                    reuse=None,
+                    variables_collections=None,
+                    outputs_collections=None,
+                    trainable=True,
+                    scope=None):
+  """Adds a fully connected layer, then normalizer and activation.
+
+  Creates `weights` `[in_units, num_outputs]` and, unless `normalizer_fn` is
+  given or `biases_initializer` is None, `biases` `[num_outputs]`, in the
+  variable scope `scope` (default 'fully_connected'). Inputs of rank > 2 are
+  multiplied along their last dimension.
+
+  Args:
+    inputs: a tensor of rank >= 2 whose last dimension is known.
+    num_outputs: the number of output units, an int.
+    Other arguments as for `slim.conv2d`.
+
+  Returns:
+    The output tensor, `inputs.shape[:-1] + [num_outputs]`.
+
+  Raises:
+    ValueError: `num_outputs` is not an int, or `inputs` has rank < 2 or an
+      unknown last dimension.
+  """
+  layer = 'fully_connected'
+  if not isinstance(num_outputs, int) or isinstance(num_outputs, bool):
+    raise ValueError('%s: num_outputs type should be one of [int], got %s (%r).'
+                     % (layer, type(num_outputs), num_outputs))
+  inputs = _common.to_tensor(layer, inputs)
+  rank = _common.check_min_rank(layer, inputs, 2)
+  in_units = _common.known_dimension(layer, inputs, -1, 'last dimension')
+  dtype = inputs.dtype.base_dtype
+
+  with _common.layer_scope(scope, 'fully_connected', inputs, reuse) as sc:
+    weights = _common.as_tensor(_common.layer_variable(
+        'weights', [in_units, num_outputs], dtype, weights_initializer,
+        weights_regularizer, trainable, variables_collections))
+    if rank == 2:
+      outputs = tf.matmul(inputs, weights)
+    else:
+      outputs = tf.tensordot(inputs, weights, [[rank - 1], [0]])
+      outputs.set_shape(inputs.get_shape()[:-1].concatenate([num_outputs]))
+    if not normalizer_fn and biases_initializer is not None:
+      biases = _common.layer_variable('biases', [num_outputs], dtype, biases_initializer,
+                                      biases_regularizer, trainable,
+                                      variables_collections)
+      outputs = tf.nn.bias_add(outputs, _common.as_tensor(biases))
+    return _common.finish(outputs, outputs_collections, sc.name, normalizer_fn,
+                          normalizer_params, activation_fn)
+
+
+elu = functools.partial(fully_connected, activation_fn=tf.nn.elu)
+relu = functools.partial(fully_connected, activation_fn=tf.nn.relu)
+relu6 = functools.partial(fully_connected, activation_fn=tf.nn.relu6)
+linear = functools.partial(fully_connected, activation_fn=None)
+
+
+@add_arg_scope
+def bias_add(inputs,
+             activation_fn=None,
+             initializer=tf.compat.v1.zeros_initializer(),
+             regularizer=None,
+             reuse=None,
+             variables_collections=None,
+             outputs_collections=None,
+             trainable=True,
+             data_format=_common.DATA_FORMAT_NHWC,
+             scope=None):
+  """Adds `biases` (one per channel) to `inputs`, then the activation.
+
+  Creates `biases` `[channels]` in the variable scope `scope` (default
+  'BiasAdd'). Channels are the last dimension, or the second for NCHW.
+
+  Raises:
+    ValueError: unknown rank or channels, NCHW with a rank other than 4, or a
+      data_format other than NHWC/NCHW.
+  """
+  layer = 'bias_add'
+  _common.check_data_format(layer, data_format, ('NHWC', 'NCHW'))
+  inputs = _common.to_tensor(layer, inputs)
+  rank = inputs.get_shape().ndims
+  if rank is None:
+    raise ValueError('%s: Dims of shape must be known but is None' % layer)
+  if rank != 4 and data_format == _common.DATA_FORMAT_NCHW:
+    raise ValueError('%s: Data format NCHW only supports 4D Tensor, received rank %d'
+                     % (layer, rank))
+  axis = 1 if data_format == _common.DATA_FORMAT_NCHW else -1
+  num_features = _common.known_dimension(layer, inputs, axis, '`C` dimension')
+  with _common.layer_scope(scope, 'BiasAdd', inputs, reuse) as sc:
+    biases = _common.layer_variable('biases', [num_features], inputs.dtype.base_dtype,
+                                    initializer, regularizer, trainable,
+                                    variables_collections)
+    outputs = tf.nn.bias_add(inputs, _common.as_tensor(biases), data_format=data_format)
+    return _common.finish(outputs, outputs_collections, sc.name,
+                          activation_fn=activation_fn)
+
+
+def _noise_shape(inputs, noise_shape):
+  """`noise_shape` with None entries taken from the shape of `inputs`."""
+  if noise_shape is None or isinstance(noise_shape, tf.Tensor):
+    return noise_shape
+  dynamic = tf.shape(inputs)
+  return [dynamic[i] if dim is None else dim for i, dim in enumerate(noise_shape)]
+
+
+@add_arg_scope
+def dropout(inputs,
+            keep_prob=0.5,
+            noise_shape=None,
+            is_training=True,
+            outputs_collections=None,
+            scope=None,
+            seed=None):
+  """Keeps each element with probability `keep_prob`, scaled by 1/keep_prob,
+  when `is_training`; passes `inputs` through otherwise.
+
+  Args:
+    inputs: a tensor.
+    keep_prob: probability of keeping an element (Python float or tensor).
+    noise_shape: shape of the keep/drop mask, broadcast against `inputs`.
+    is_training: a Python bool or a boolean tensor.
+    outputs_collections, scope, seed: as usual; scope defaults to 'Dropout'.
+
+  Returns:
+    A tensor of the shape of `inputs`.
+  """
+  inputs = _common.to_tensor('dropout', inputs)
+  with tf.compat.v1.variable_scope(scope, 'Dropout', [inputs]) as sc:
+
+    def dropped():
+      return tf.nn.dropout(inputs, rate=1 - keep_prob,
+                           noise_shape=_noise_shape(inputs, noise_shape), seed=seed)
+
+    outputs = utils.smart_cond(is_training, dropped, lambda: tf.identity(inputs))
+    return utils.collect_named_outputs(outputs_collections, sc.name, outputs)
+
+
+@add_arg_scope
+def flatten(inputs, outputs_collections=None, scope=None):
+  """Flattens `[batch, d1, ..., dk]` to `[batch, d1 * ... * dk]`.
+
+  Raises:
+    ValueError: `inputs` has unknown rank or rank < 2.
+  """
+  inputs = _common.to_tensor('flatten', inputs)
+  _common.check_min_rank('flatten', inputs, 2)
+  with _common.op_scope(scope, 'Flatten', inputs) as sc:
+    shape = inputs.get_shape().as_list()
+    batch, inner = shape[0], None
+    if None not in shape[1:]:
+      inner = functools.reduce(lambda a, b: a * b, shape[1:], 1)
+    if inner is not None:
+      target = [-1, inner]
+    elif batch is not None:
+      target = [batch, -1]
+    else:
+      target = tf.stack([tf.shape(inputs)[0], -1])
+    outputs = tf.reshape(inputs, target)
+    outputs.set_shape([batch, inner])
+    return utils.collect_named_outputs(outputs_collections, sc, outputs)

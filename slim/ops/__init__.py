@@ -1,0 +1,1 @@
+"""arg_scope, variables and graph helpers."""
