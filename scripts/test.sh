@@ -7,5 +7,6 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv-test
 .venv-test/bin/python -m pip install -q --upgrade pip
 .venv-test/bin/python -m pip install -q -e '.[test]'
+export TF_CPP_MIN_LOG_LEVEL=2
 if [ $# -eq 0 ]; then set -- -m "not slow"; fi
 .venv-test/bin/python -m pytest -n 2 -p no:cacheprovider "$@"

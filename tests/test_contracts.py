@@ -5,7 +5,7 @@ import subprocess
 import sys
 import textwrap
 
-from conftest import REPO
+from tests.conftest import REPO
 
 PACKAGES = ('slim', 'nets', 'datasets', 'preprocessing', 'deployment', 'scripts')
 FORBIDDEN = re.compile(r'^\s*(import|from)\s+(tf_keras|keras\.src|tensorflow\.python|'
