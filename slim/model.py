@@ -8,8 +8,10 @@ The first call creates the variables, with exactly the names a graph-mode build
 gives (`InceptionV3/Conv2d_1a_3x3/weights`); later calls reuse them. The model
 is a `tf.Module`: `variables`, `trainable_variables`, `tf.train.Checkpoint`,
 `tf.saved_model.save` and `tf.distribute` work on it. Batch-norm layers update
-their moving statistics in training calls by themselves, and `losses` returns
-the regularization losses of the current values of the variables.
+their moving statistics in training calls by themselves, `losses` returns the
+regularization losses of the current values of the variables, and named
+outputs (`outputs_collections`, end points) are collected during eager calls
+as in graph mode.
 
 Checkpoints in the TF-Slim (name-based) format, readable by graph-mode code and
 `slim.assign_from_checkpoint_fn`, go through `variables_by_name`:
@@ -23,6 +25,8 @@ import inspect
 import re
 
 import tensorflow as tf
+
+from slim.layers import utils
 
 __all__ = ['Model']
 
@@ -111,7 +115,8 @@ class Model(tf.Module):
     """Calls the network function, creating its variables on the first call."""
     scope = tf.compat.v1.get_variable_scope()
     with tf.compat.v1.variable_scope(scope, custom_getter=self._get_variable,
-                                     auxiliary_name_scope=False):
+                                     auxiliary_name_scope=False), \
+         utils.eager_collections():
       outputs = self._network_fn(*args, **kwargs)
     self._built = True
     return outputs

@@ -199,3 +199,25 @@ def test_a_call_building_another_network_is_an_error():
 def test_network_fn_must_be_callable():
   with pytest.raises(TypeError, match='network_fn must be callable'):
     slim.Model('vgg_16')
+
+
+def test_end_points_collected_through_outputs_collections_in_every_mode():
+  def net(images):
+    with tf.compat.v1.variable_scope('net') as sc:
+      collection = sc.original_name_scope + '_end_points'
+      with slim.arg_scope([slim.conv2d, slim.max_pool2d], outputs_collections=collection):
+        x = slim.conv2d(images, 4, [3, 3], scope='conv1')
+        x = slim.max_pool2d(x, [2, 2], scope='pool1')
+      return x, slim.utils.convert_collection_to_dict(collection)
+
+  with tf.Graph().as_default():
+    _, graph_end_points = net(tf.constant(IMAGES))
+  model = slim.Model(net)
+  _, eager_end_points = model(IMAGES)
+  _, traced_end_points = tf.function(model)(IMAGES)
+  assert list(graph_end_points) == ['net/conv1', 'net/pool1']
+  assert list(eager_end_points) == list(graph_end_points)
+  assert list(traced_end_points) == list(graph_end_points)
+  assert eager_end_points['net/pool1'].shape == (4, 4, 4, 4)
+  _, again = model(IMAGES)  # a second call starts from empty collections
+  assert list(again) == list(graph_end_points)

@@ -1,6 +1,7 @@
 """Helpers shared by layers: named outputs (end points), static values and
 conditionals, and normalisation of size arguments."""
 import collections
+import contextlib
 
 import tensorflow as tf
 
@@ -8,6 +9,41 @@ __all__ = ['append_tensor_alias', 'channel_dimension', 'collect_named_outputs',
            'constant_value', 'convert_collection_to_dict', 'gather_tensors_aliases',
            'get_tensor_aliases', 'get_variable_collections', 'last_dimension',
            'n_positive_integers', 'smart_cond', 'static_cond', 'two_element_tuple']
+
+
+# Eager execution has no graph collections. While a `slim.Model` call runs
+# eagerly, the collections that hold named outputs (end points) live here, so
+# that networks written with `outputs_collections` and
+# `convert_collection_to_dict` give the same end points in every mode.
+_EAGER_COLLECTIONS = []
+
+
+@contextlib.contextmanager
+def eager_collections():
+  """Collections for named outputs during one eager call (used by slim.Model)."""
+  _EAGER_COLLECTIONS.append({})
+  try:
+    yield _EAGER_COLLECTIONS[-1]
+  finally:
+    _EAGER_COLLECTIONS.pop()
+
+
+def _eager_store():
+  return _EAGER_COLLECTIONS[-1] if _EAGER_COLLECTIONS and tf.executing_eagerly() else None
+
+
+def _add_to_collections(names, value):
+  store = _eager_store()
+  if store is None:
+    tf.compat.v1.add_to_collections(names, value)
+    return
+  for name in ([names] if isinstance(names, str) else names):
+    store.setdefault(name, []).append(value)
+
+
+def _get_collection(name):
+  store = _eager_store()
+  return list(store.get(name, [])) if store is not None else tf.compat.v1.get_collection(name)
 
 
 def collect_named_outputs(collections_, alias, outputs):
@@ -18,7 +54,7 @@ def collect_named_outputs(collections_, alias, outputs):
   """
   if collections_:
     append_tensor_alias(outputs, alias)
-    tf.compat.v1.add_to_collections(collections_, outputs)
+    _add_to_collections(collections_, outputs)
   return outputs
 
 
@@ -48,10 +84,14 @@ def gather_tensors_aliases(tensors):
 def convert_collection_to_dict(collection, clear_collection=False):
   """Returns an OrderedDict `{alias: tensor}` of the tensors in `collection`."""
   output = collections.OrderedDict(
-      (alias, tensor) for tensor in tf.compat.v1.get_collection(collection)
+      (alias, tensor) for tensor in _get_collection(collection)
       for alias in get_tensor_aliases(tensor))
   if clear_collection:
-    tf.compat.v1.get_default_graph().clear_collection(collection)
+    store = _eager_store()
+    if store is not None:
+      store.pop(collection, None)
+    else:
+      tf.compat.v1.get_default_graph().clear_collection(collection)
   return output
 
 
