@@ -4,6 +4,7 @@
 image example (`image_to_tfexample`), the labels file ('0:airplane' per line), and
 downloads of archives to a temporary name renamed when complete.
 """
+import contextlib
 import os
 import shutil
 import sys
@@ -94,19 +95,27 @@ def image_to_tfexample(image_data, image_format, height, width, class_id):
   }))
 
 
-def atomic_write(path, data):
-  """Writes `data` (str or bytes) to `path` through a temporary file renamed at the end."""
+@contextlib.contextmanager
+def _renamed_when_complete(path):
+  """Yields a temporary path beside `path`, renamed to `path` if the block succeeds."""
   directory = os.path.dirname(os.path.abspath(path))
+  os.makedirs(directory, exist_ok=True)
   fd, temporary = tempfile.mkstemp(prefix='.tmp-', dir=directory)
+  os.close(fd)
   try:
-    with os.fdopen(fd, 'wb') as f:
-      f.write(_as_bytes(data))
+    yield temporary
     os.chmod(temporary, _FILE_MODE)
     os.replace(temporary, path)
-  except BaseException:
+  finally:
     if os.path.exists(temporary):
       os.remove(temporary)
-    raise
+
+
+def atomic_write(path, data):
+  """Writes `data` (str or bytes) to `path` through a temporary file renamed at the end."""
+  with _renamed_when_complete(path) as temporary:
+    with open(temporary, 'wb') as f:
+      f.write(_as_bytes(data))
 
 
 def download_url(url, dataset_dir, filename=None):
@@ -117,9 +126,6 @@ def download_url(url, dataset_dir, filename=None):
   """
   filename = filename or url.split('/')[-1]
   path = os.path.join(dataset_dir, filename)
-  os.makedirs(dataset_dir, exist_ok=True)
-  fd, temporary = tempfile.mkstemp(prefix='.tmp-download-', dir=dataset_dir)
-  os.close(fd)
 
   def progress(count, block_size, total_size):
     if total_size > 0:
@@ -127,14 +133,8 @@ def download_url(url, dataset_dir, filename=None):
           filename, min(100.0, 100.0 * count * block_size / total_size)))
       sys.stdout.flush()
 
-  try:
+  with _renamed_when_complete(path) as temporary:
     urllib.request.urlretrieve(url, temporary, progress)
-    os.chmod(temporary, _FILE_MODE)
-    os.replace(temporary, path)
-  except BaseException:
-    if os.path.exists(temporary):
-      os.remove(temporary)
-    raise
   print('\nSuccessfully downloaded %s (%d bytes).' % (filename, os.path.getsize(path)))
   return path
 

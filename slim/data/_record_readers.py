@@ -92,18 +92,33 @@ def check_not_all_empty(owner, data_files):
     raise ValueError('%s: every data file is empty: %s' % (owner, ', '.join(data_files[:5])))
 
 
+_KEY_BATCH = 256  # records keyed per step: one function call per batch, not per record
+
+
+def _keyed(filename, records, first, record_size=None):
+  """(key, record) pairs; a key is '<filename>:<position>'.
+
+  Positions start at `first` and grow by `record_size(records)` (byte sizes, for
+  offsets) or by 1 per record (record numbers).
+  """
+  def step(start, batch):
+    sizes = record_size(batch) if record_size else tf.ones_like(batch, dtype=tf.int64)
+    ends = start + tf.cumsum(sizes)
+    positions = tf.strings.as_string(ends - sizes)
+    return ends[-1], (tf.strings.join([filename, positions], separator=':'), batch)
+  return records.batch(_KEY_BATCH).scan(tf.constant(first, tf.int64), step).unbatch()
+
+
+def _tfrecord_size(batch):
+  return tf.cast(tf.strings.length(batch), tf.int64) + _TFRECORD_FRAMING_BYTES
+
+
 def _keyed_by_offset(filename, records):
-  def step(offset, record):
-    key = tf.strings.join([filename, tf.strings.as_string(offset)], separator=':')
-    size = tf.cast(tf.strings.length(record), tf.int64) + _TFRECORD_FRAMING_BYTES
-    return offset + size, (key, record)
-  return records.scan(tf.constant(0, tf.int64), step)
+  return _keyed(filename, records, 0, _tfrecord_size)
 
 
 def _keyed_by_index(filename, records, first=0):
-  return records.enumerate(start=first).map(
-      lambda index, record: (tf.strings.join([filename, tf.strings.as_string(index)],
-                                             separator=':'), record))
+  return _keyed(filename, records, first)
 
 
 def _tfrecord_source(reader_kwargs):

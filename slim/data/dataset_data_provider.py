@@ -179,6 +179,8 @@ class DatasetDataProvider(data_provider.DataProvider):
     if _common.in_graph_mode():
       with tf.compat.v1.name_scope(scope, 'parallel_read'):
         items_to_tensors = self._graph_items(common_queue_min)
+    else:
+      make_tf_dataset(dataset, **self._options)  # checks the files and options now
     super().__init__(items_to_tensors=items_to_tensors, num_samples=dataset.num_samples)
 
   def _graph_items(self, common_queue_min):

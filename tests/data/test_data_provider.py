@@ -301,3 +301,11 @@ def test_provider_gives_the_keys_and_items_of_tf_slim(records, tf_slim):
         return results
 
   assert sorted(read(slim)) == sorted(read(tf_slim))
+
+
+def test_eager_provider_checks_its_files_when_made(tmp_path):
+  with pytest.raises(ValueError, match='No data files found'):
+    DatasetDataProvider(example_records.image_dataset(str(tmp_path / 'none-*')))
+  (tmp_path / 'text-0').write_text('plain text, not records')
+  with pytest.raises(ValueError, match='text-0 is not a TFRecord file'):
+    DatasetDataProvider(example_records.image_dataset(str(tmp_path / 'text-*')))
