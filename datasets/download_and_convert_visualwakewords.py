@@ -34,10 +34,10 @@ COCO_TRAIN_URL = 'http://images.cocodataset.org/zips/train2014.zip'
 COCO_VALIDATION_URL = 'http://images.cocodataset.org/zips/val2014.zip'
 COCO_ANNOTATIONS_URL = 'http://images.cocodataset.org/annotations/annotations_trainval2014.zip'
 
-# split: (annotations file, image folder, zip of the folder, default shards)
+# split: (annotations file, image folder, default shards)
 _SPLITS = {
-    'train': ('instances_train2014.json', 'train2014', COCO_TRAIN_URL, 100),
-    'val': ('instances_val2014.json', 'val2014', COCO_VALIDATION_URL, 10),
+    'train': ('instances_train2014.json', 'train2014', 100),
+    'val': ('instances_val2014.json', 'val2014', 10),
 }
 _SHARD_TEMPLATE = '%s.record-%05d-of-%05d'
 
@@ -53,13 +53,19 @@ def _ensure_coco_part(coco_dir, expected_path, url):
     raise ValueError('%s has no %s' % (archive, os.path.relpath(expected_path, coco_dir)))
 
 
-def download_coco_dataset(coco_dir):
-  """Makes sure `coco_dir` holds the COCO 2014 annotations and image folders."""
+def download_coco_dataset(coco_dir, coco_train_url=COCO_TRAIN_URL,
+                          coco_validation_url=COCO_VALIDATION_URL,
+                          coco_annotations_url=COCO_ANNOTATIONS_URL):
+  """Makes sure `coco_dir` holds the COCO 2014 annotations and image folders.
+
+  A missing part is extracted from its zip in `coco_dir`, downloaded first if needed.
+  """
   os.makedirs(coco_dir, exist_ok=True)
-  for annotations, images, url, _ in _SPLITS.values():
+  image_urls = {'train': coco_train_url, 'val': coco_validation_url}
+  for split_name, (annotations, images, _) in _SPLITS.items():
     _ensure_coco_part(coco_dir, os.path.join(coco_dir, 'annotations', annotations),
-                      COCO_ANNOTATIONS_URL)
-    _ensure_coco_part(coco_dir, os.path.join(coco_dir, images), url)
+                      coco_annotations_url)
+    _ensure_coco_part(coco_dir, os.path.join(coco_dir, images), image_urls[split_name])
 
 
 def create_visual_wakeword_annotations(annotations_file, visualwakewords_annotations_file,
@@ -143,7 +149,8 @@ def _make_example(item):
 
 def run(dataset_dir, small_object_area_threshold=0.005, foreground_class_of_interest='person',
         archive_path=None, coco_dirname='coco_dataset', num_shards=None, num_threads=None,
-        skip_bad_images=False, overwrite=False):
+        skip_bad_images=False, overwrite=False, coco_train_url=COCO_TRAIN_URL,
+        coco_validation_url=COCO_VALIDATION_URL, coco_annotations_url=COCO_ANNOTATIONS_URL):
   """Converts COCO 2014 to Visual Wake Words TFRecords in `dataset_dir`.
 
   Args:
@@ -158,15 +165,17 @@ def run(dataset_dir, small_object_area_threshold=0.005, foreground_class_of_inte
     skip_bad_images: skip and count undecodable images instead of stopping (default
       False).
     overwrite: convert again even if `dataset_dir` holds the dataset (default False).
+    coco_train_url, coco_validation_url, coco_annotations_url: where the COCO 2014
+      zips are downloaded from (default images.cocodataset.org).
 
   Returns:
     The `ConversionSummary`.
   """
   def convert():
     coco_dir = archive_path or os.path.join(dataset_dir, coco_dirname)
-    download_coco_dataset(coco_dir)
+    download_coco_dataset(coco_dir, coco_train_url, coco_validation_url, coco_annotations_url)
     splits = []
-    for split_name, (annotations, images, _, default_shards) in _SPLITS.items():
+    for split_name, (annotations, images, default_shards) in _SPLITS.items():
       filtered = create_visual_wakeword_annotations(
           os.path.join(coco_dir, 'annotations', annotations),
           os.path.join(dataset_dir, 'instances_visualwakewords_%s.json' % images),

@@ -53,6 +53,9 @@ _CONVERTER_FLAGS = {
                                           "(default 'person')"),
     'coco_dirname': (str, "visualwakewords: the COCO folder in --dataset_dir "
                           "(default 'coco_dataset')"),
+    'coco_train_url': (str, 'visualwakewords: the COCO train2014.zip URL'),
+    'coco_validation_url': (str, 'visualwakewords: the COCO val2014.zip URL'),
+    'coco_annotations_url': (str, 'visualwakewords: the COCO annotations zip URL'),
     'train_directory': (str, 'imagenet: train/<synset>/*.JPEG (default DATASET_DIR/train)'),
     'validation_directory': (str, 'imagenet: validation images (default '
                                   'DATASET_DIR/validation)'),

@@ -46,7 +46,8 @@ def get_data_files(data_sources):
   if isinstance(data_sources, bytes):
     data_sources = data_sources.decode('utf-8')
   if any(char in data_sources for char in '*?['):
-    data_files = sorted(tf.io.gfile.glob(data_sources))
+    data_files = sorted(path for path in tf.io.gfile.glob(data_sources)
+                        if not tf.io.gfile.isdir(path))
   else:
     data_files = [data_sources] if tf.io.gfile.exists(data_sources) else []
   if not data_files:

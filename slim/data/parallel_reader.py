@@ -36,8 +36,8 @@ class ParallelReader(tf.compat.v1.ReaderBase):
   """
 
   # ReaderBase.__init__ wants one reader op; this reader is made of several.
-  def __init__(self, reader_class, common_queue, num_readers=4,  # pylint: disable=super-init-not-called
-               reader_kwargs=None):
+  # pylint: disable=super-init-not-called
+  def __init__(self, reader_class, common_queue, num_readers=4, reader_kwargs=None):
     dtypes = list(common_queue.dtypes)
     if len(dtypes) != 2 or not all(d.is_compatible_with(tf.string) for d in dtypes):
       raise TypeError('common_queue.dtypes must be [tf.string, tf.string], received %s'

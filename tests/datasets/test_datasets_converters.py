@@ -337,3 +337,49 @@ def test_interrupted_write_leaves_only_hidden_temporaries_removed_next_run(tmp_p
       ['zero'], 'x_%s_*'))
   assert _finished_files(out) == ['dataset_info.json', 'labels.txt',
                                   'x_train_00000-of-00002', 'x_train_00001-of-00002']
+
+
+def test_mnist_download_path_removes_what_it_downloaded(tmp_path, monkeypatch):
+  mirror = tmp_path / 'mirror'
+  raw_archives.write_mnist(str(mirror))
+  monkeypatch.setattr(download_and_convert_mnist, '_DATA_URL', mirror.as_uri() + '/')
+  out = str(tmp_path / 'mnist')
+  assert download_and_convert_mnist.run(out).num_samples == {'train': 6, 'test': 4}
+  assert _finished_files(out) == ['dataset_info.json', 'labels.txt', 'mnist_test.tfrecord',
+                                  'mnist_train.tfrecord']
+
+
+def test_imagenet_boxes_from_a_csv(tmp_path):
+  raw_archives.write_imagenet(str(tmp_path))
+  csv = tmp_path / 'boxes.csv'
+  csv.write_text('n01443537_0.JPEG,0.1,0.2,0.3,0.4\nn01443537_0.JPEG,0.5,0.5,0.6,0.7\n')
+  download_and_convert_imagenet.run(str(tmp_path), bounding_box_file=str(csv), num_shards=1,
+                                    validation_directory=str(tmp_path / 'none'))
+  examples = {_feature(e, 'image/filename')[0]: e for e in _examples(str(tmp_path / 'train-*'))}
+  boxed = examples[b'n01443537_0.JPEG']
+  np.testing.assert_allclose(_feature(boxed, 'image/object/bbox/xmin'), [0.1, 0.5])
+  np.testing.assert_allclose(_feature(boxed, 'image/object/bbox/ymax'), [0.4, 0.7])
+  assert _feature(examples[b'n01440764_0.JPEG'], 'image/object/bbox/xmin') == []
+  csv.write_text('n01443537_0.JPEG,0.1,0.2\n')
+  with pytest.raises(ValueError, match=r'boxes.csv line 1: expected image,xmin,ymin,xmax,ymax'):
+    download_and_convert_imagenet.read_bounding_box_file(str(csv))
+
+
+def test_visualwakewords_downloads_and_extracts_the_coco_zips(tmp_path):
+  import zipfile  # pylint: disable=import-outside-toplevel
+  mirror = tmp_path / 'mirror'
+  mirror.mkdir()
+  raw_archives.write_coco(str(mirror))
+  for folder in ('train2014', 'val2014'):
+    with zipfile.ZipFile(str(mirror / (folder + '.zip')), 'w') as archive:
+      for name in os.listdir(mirror / folder):
+        archive.write(str(mirror / folder / name), '%s/%s' % (folder, name))
+  out = tmp_path / 'vww'
+  summary = download_and_convert_visualwakewords.run(
+      str(out), num_shards=1, coco_train_url=(mirror / 'train2014.zip').as_uri(),
+      coco_validation_url=(mirror / 'val2014.zip').as_uri(),
+      coco_annotations_url=(mirror / 'annotations_trainval2014.zip').as_uri())
+  assert summary.num_samples == {'train': 3, 'val': 2}
+  assert sorted(os.listdir(out / 'coco_dataset')) == [
+      'annotations', 'annotations_trainval2014.zip', 'train2014', 'train2014.zip', 'val2014',
+      'val2014.zip']

@@ -96,3 +96,14 @@ def test_image_checks_name_the_source():
     _convert.decode_image(b'', 'x.jpg')
   with pytest.raises(_convert.BadImageError, match='y.png: not a decodable image'):
     _convert.decode_image(png[:20], 'y.png')
+
+
+def test_download_url_renames_when_complete(tmp_path):
+  source = tmp_path / 'source.bin'
+  source.write_bytes(b'payload')
+  path = dataset_utils.download_url(source.as_uri(), str(tmp_path / 'out'))
+  assert path == str(tmp_path / 'out' / 'source.bin')
+  assert os.listdir(tmp_path / 'out') == ['source.bin']
+  with pytest.raises(OSError):
+    dataset_utils.download_url((tmp_path / 'missing.bin').as_uri(), str(tmp_path / 'out'))
+  assert os.listdir(tmp_path / 'out') == ['source.bin']
