@@ -17,6 +17,14 @@ from slim.layers import *
 from slim.ops.variables import *
 from slim.ops import arg_scope as arg_scope_lib
 from slim.model import Model
+from slim.data import data_decoder
+from slim.data import data_provider
+from slim.data import dataset
+from slim.data import dataset_data_provider
+from slim.data import parallel_reader
+from slim.data import prefetch_queue
+from slim.data import tfexample_decoder
+from slim import queues
 
 arg_scope = arg_scope_lib.arg_scope
 add_arg_scope = arg_scope_lib.add_arg_scope

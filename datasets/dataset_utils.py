@@ -1,0 +1,247 @@
+"""Helpers for writing and describing datasets: features, label files, downloads.
+
+`tf.train.Feature` builders (`int64_feature`, `bytes_feature`, ...), the standard
+image example (`image_to_tfexample`), the labels file ('0:airplane' per line), and
+downloads of archives to a temporary name renamed when complete.
+"""
+import contextlib
+import os
+import shutil
+import sys
+import tarfile
+import tempfile
+import urllib.request
+import zipfile
+
+import tensorflow as tf
+
+__all__ = [
+    'LABELS_FILENAME', 'int64_feature', 'int64_list_feature', 'bytes_feature',
+    'bytes_list_feature', 'float_feature', 'float_list_feature', 'image_to_tfexample',
+    'download_url', 'download_and_uncompress_tarball', 'download_and_uncompress_zipfile',
+    'extract_archive', 'write_label_file', 'has_labels', 'read_label_file',
+    'open_sharded_output_tfrecords', 'atomic_write',
+]
+
+LABELS_FILENAME = 'labels.txt'
+
+
+def _file_mode():
+  umask = os.umask(0)
+  os.umask(umask)
+  return 0o666 & ~umask
+
+
+_FILE_MODE = _file_mode()
+
+
+def _as_list(values):
+  return list(values) if isinstance(values, (tuple, list)) else [values]
+
+
+def _as_bytes(value):
+  return value.encode('utf-8') if isinstance(value, str) else bytes(value)
+
+
+def int64_feature(values):
+  """A Feature of int64s from an int or a list of ints."""
+  return tf.train.Feature(int64_list=tf.train.Int64List(value=[int(v) for v in _as_list(values)]))
+
+
+def int64_list_feature(values):
+  """A Feature of int64s from a list of ints."""
+  return int64_feature(list(values))
+
+
+def bytes_feature(values):
+  """A Feature of one byte string (a str is encoded as UTF-8)."""
+  return tf.train.Feature(bytes_list=tf.train.BytesList(value=[_as_bytes(values)]))
+
+
+def bytes_list_feature(values):
+  """A Feature of several byte strings."""
+  return tf.train.Feature(bytes_list=tf.train.BytesList(value=[_as_bytes(v) for v in values]))
+
+
+def float_feature(values):
+  """A Feature of floats from a float or a list of floats."""
+  return tf.train.Feature(float_list=tf.train.FloatList(value=_as_list(values)))
+
+
+def float_list_feature(values):
+  """A Feature of floats from a list of floats."""
+  return float_feature(list(values))
+
+
+def image_to_tfexample(image_data, image_format, height, width, class_id):
+  """The standard classification example: encoded image, its format, size and label.
+
+  Args:
+    image_data: the encoded image (bytes).
+    image_format: 'png', 'jpeg', 'raw', ... (str or bytes).
+    height, width: the image size in pixels.
+    class_id: the integer label.
+
+  Returns:
+    A `tf.train.Example` with 'image/encoded', 'image/format', 'image/class/label',
+    'image/height' and 'image/width'.
+  """
+  return tf.train.Example(features=tf.train.Features(feature={
+      'image/encoded': bytes_feature(image_data),
+      'image/format': bytes_feature(image_format),
+      'image/class/label': int64_feature(class_id),
+      'image/height': int64_feature(height),
+      'image/width': int64_feature(width),
+  }))
+
+
+@contextlib.contextmanager
+def _renamed_when_complete(path):
+  """Yields a temporary path beside `path`, renamed to `path` if the block succeeds."""
+  directory = os.path.dirname(os.path.abspath(path))
+  os.makedirs(directory, exist_ok=True)
+  fd, temporary = tempfile.mkstemp(prefix='.tmp-', dir=directory)
+  os.close(fd)
+  try:
+    yield temporary
+    os.chmod(temporary, _FILE_MODE)
+    os.replace(temporary, path)
+  finally:
+    if os.path.exists(temporary):
+      os.remove(temporary)
+
+
+def atomic_write(path, data):
+  """Writes `data` (str or bytes) to `path` through a temporary file renamed at the end."""
+  with _renamed_when_complete(path) as temporary:
+    with open(temporary, 'wb') as f:
+      f.write(_as_bytes(data))
+
+
+def download_url(url, dataset_dir, filename=None):
+  """Downloads `url` into `dataset_dir` (to a temporary name, renamed when complete).
+
+  Returns:
+    The path of the downloaded file.
+  """
+  filename = filename or url.split('/')[-1]
+  path = os.path.join(dataset_dir, filename)
+
+  def progress(count, block_size, total_size):
+    if total_size > 0:
+      sys.stdout.write('\r>> Downloading %s %.1f%%' % (
+          filename, min(100.0, 100.0 * count * block_size / total_size)))
+      sys.stdout.flush()
+
+  with _renamed_when_complete(path) as temporary:
+    urllib.request.urlretrieve(url, temporary, progress)
+  print('\nSuccessfully downloaded %s (%d bytes).' % (filename, os.path.getsize(path)))
+  return path
+
+
+def extract_archive(archive_path, directory):
+  """Extracts a .tar, .tar.gz, .tgz or .zip archive into `directory`.
+
+  Members that would land outside `directory` (absolute paths, '..') are refused.
+
+  Raises:
+    ValueError: if the file is not such an archive or is corrupt.
+  """
+  real_directory = os.path.realpath(directory)
+
+  def check(name):
+    target = os.path.realpath(os.path.join(directory, name))
+    if os.path.commonpath([real_directory, target]) != real_directory:
+      raise ValueError('%s: the archive member %r would be written outside %s'
+                       % (archive_path, name, directory))
+
+  try:
+    if zipfile.is_zipfile(archive_path):
+      with zipfile.ZipFile(archive_path) as archive:
+        for name in archive.namelist():
+          check(name)
+        archive.extractall(directory)
+      return
+    with tarfile.open(archive_path) as archive:
+      members = archive.getmembers()
+      for member in members:
+        check(member.name)
+        if member.issym() or member.islnk():
+          raise ValueError('%s: the archive member %r is a link' % (archive_path, member.name))
+      archive.extractall(directory, members=members)
+  except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as error:
+    raise ValueError('%s is not a readable .tar.gz, .tgz or .zip archive: %s'
+                     % (archive_path, error)) from None
+
+
+def download_and_uncompress_tarball(tarball_url, dataset_dir):
+  """Downloads the tarball at `tarball_url` into `dataset_dir` and extracts it there."""
+  extract_archive(download_url(tarball_url, dataset_dir), dataset_dir)
+
+
+def download_and_uncompress_zipfile(zip_url, dataset_dir):
+  """Downloads the zip file at `zip_url` into `dataset_dir` and extracts it there."""
+  extract_archive(download_url(zip_url, dataset_dir), dataset_dir)
+
+
+def write_label_file(labels_to_class_names, dataset_dir, filename=LABELS_FILENAME):
+  """Writes the labels file: one 'label:class name' line per label, in label order.
+
+  Args:
+    labels_to_class_names: a dict from integer label to class name.
+    dataset_dir: the directory of the file.
+    filename: the file name (default 'labels.txt').
+  """
+  lines = ['%d:%s\n' % (label, labels_to_class_names[label])
+           for label in sorted(labels_to_class_names)]
+  atomic_write(os.path.join(dataset_dir, filename), ''.join(lines))
+
+
+def has_labels(dataset_dir, filename=LABELS_FILENAME):
+  """Whether `dataset_dir` holds a labels file."""
+  return tf.io.gfile.exists(os.path.join(dataset_dir, filename))
+
+
+def read_label_file(dataset_dir, filename=LABELS_FILENAME):
+  """Reads the labels file of `dataset_dir` into a dict {label: class name}.
+
+  Raises:
+    ValueError: if a line is not 'label:class name'.
+  """
+  path = os.path.join(dataset_dir, filename)
+  with tf.io.gfile.GFile(path, 'rb') as f:
+    text = f.read().decode('utf-8')
+  labels_to_class_names = {}
+  for number, line in enumerate(text.splitlines(), 1):
+    if not line.strip():
+      continue
+    label, separator, name = line.partition(':')
+    if not separator or not label.strip().lstrip('-').isdigit():
+      raise ValueError("%s line %d: expected 'label:class name', received %r"
+                       % (path, number, line))
+    labels_to_class_names[int(label)] = name
+  return labels_to_class_names
+
+
+def open_sharded_output_tfrecords(exit_stack, base_path, num_shards):
+  """Opens `num_shards` TFRecord writers '<base_path>-00000-of-0000N', closed by `exit_stack`.
+
+  Args:
+    exit_stack: a `contextlib.ExitStack` that closes the writers.
+    base_path: the path before the shard suffix.
+    num_shards: the number of shards.
+
+  Returns:
+    The list of writers.
+  """
+  return [exit_stack.enter_context(tf.io.TFRecordWriter(
+      '{}-{:05d}-of-{:05d}'.format(base_path, index, num_shards)))
+          for index in range(num_shards)]
+
+
+def remove_tree(path):
+  """Removes a file or directory tree if it exists."""
+  if os.path.isdir(path):
+    shutil.rmtree(path, ignore_errors=True)
+  elif os.path.exists(path):
+    os.remove(path)
