@@ -13,7 +13,9 @@ import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED_TOOLS = os.path.join(os.path.dirname(REPO), 'shared', 'tools')
+# ../shared/tools beside the checkout; SLIM_SHARED_TOOLS overrides it (e.g. in a worktree).
+SHARED_TOOLS = os.environ.get('SLIM_SHARED_TOOLS',
+                              os.path.join(os.path.dirname(REPO), 'shared', 'tools'))
 
 
 def pytest_configure(config):
