@@ -17,6 +17,7 @@ from slim.layers import *
 from slim.ops.variables import *
 from slim.ops import arg_scope as arg_scope_lib
 from slim.model import Model
+import slim.metrics as metrics
 
 arg_scope = arg_scope_lib.arg_scope
 add_arg_scope = arg_scope_lib.add_arg_scope
