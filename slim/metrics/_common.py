@@ -19,6 +19,9 @@ _METRIC_COLLECTIONS = (tf.compat.v1.GraphKeys.LOCAL_VARIABLES,
                        tf.compat.v1.GraphKeys.METRIC_VARIABLES)
 
 
+_GUIDANCE = 'Let slim.metrics.StreamingMetric own the variables'
+
+
 def graph_metric(fn):
   """Marks `fn` as a metric that builds graph ops and local variables.
 
@@ -39,13 +42,13 @@ def graph_metric(fn):
     try:
       return fn(*args, **kwargs)
     except ValueError as error:
-      if 'singleton tf.Variables' not in str(error):
+      if 'singleton tf.Variables' not in str(error) or _GUIDANCE in str(error):
         raise
       raise ValueError(
           'slim.metrics.%s creates local variables, and a tf.function traces its body '
-          'more than once. Let slim.metrics.StreamingMetric own the variables: '
-          'metric = slim.metrics.StreamingMetric(slim.metrics.%s, ...); '
-          'metric.update_state(...); metric.result(). (%s)' % (name, name, error)) from None
+          'more than once. %s: metric = slim.metrics.StreamingMetric(slim.metrics.%s, ...); '
+          'metric.update_state(...); metric.result(). (%s)'
+          % (name, _GUIDANCE, name, error)) from None
 
   return metric
 
@@ -116,18 +119,17 @@ def thresholds_for(num_thresholds):
 # the metric, the argument, the value received and what was expected.
 
 
-def to_tensor(metric, argument, value, dtype=None):
+def to_tensor(metric, argument, value):
   """`value` as a tensor (or SparseTensor); TypeError naming the argument."""
-  if isinstance(value, (tf.Tensor, tf.SparseTensor, tf.Variable)) and dtype is None:
+  if isinstance(value, (tf.Tensor, tf.SparseTensor, tf.Variable)):
     return value
   if isinstance(value, tf.compat.v1.SparseTensorValue):
     return tf.SparseTensor.from_value(value)
   try:
-    return tf.convert_to_tensor(value, dtype=dtype)
+    return tf.convert_to_tensor(value)
   except (TypeError, ValueError) as error:
-    raise TypeError('%s: %s must be a tensor or convertible to one%s, received %r (%s)'
-                    % (metric, argument, ' of %s' % dtype.name if dtype else '', value,
-                       error)) from None
+    raise TypeError('%s: %s must be a tensor or convertible to one, received %r (%s)'
+                    % (metric, argument, value, error)) from None
 
 
 def check_compatible(metric, name_a, a, name_b, b):
