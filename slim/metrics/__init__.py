@@ -25,7 +25,6 @@ from slim.metrics.streaming_metric import StreamingMetric
 from slim.metrics import classification
 from slim.metrics import histogram_ops
 from slim.metrics import metric_ops
-from slim.metrics import metric_ops as _metric_ops
 
 __all__ = sorted(['StreamingMetric', 'accuracy', 'auc_using_histogram', 'f1_score'] +
-                 _metric_ops.__all__)
+                 metric_ops.__all__)
