@@ -25,6 +25,7 @@ from slim.data import parallel_reader
 from slim.data import prefetch_queue
 from slim.data import tfexample_decoder
 from slim import queues
+import slim.metrics as metrics
 
 arg_scope = arg_scope_lib.arg_scope
 add_arg_scope = arg_scope_lib.add_arg_scope
