@@ -17,6 +17,12 @@ from slim.layers import *
 from slim.ops.variables import *
 from slim.ops import arg_scope as arg_scope_lib
 from slim.model import Model
+# `import ... as` binds the top-level modules over the same-named slim.layers
+# modules that the wildcard import above brought in (slim.summaries).
+import slim.losses as losses
+import slim.model_analyzer as model_analyzer
+import slim.queues as queues
+import slim.summaries as summaries
 
 arg_scope = arg_scope_lib.arg_scope
 add_arg_scope = arg_scope_lib.add_arg_scope
