@@ -153,6 +153,16 @@ def _make_optimizer(optimizer, lr):
   return opt
 
 
+def _summary(kind, name, value):
+  """A TF1 summary (tf.compat.v1.summary.scalar or .histogram) into SUMMARIES. In
+  tf.function only while a default `tf.summary` writer is set (it writes there)."""
+  if not _common.in_graph_mode():
+    recording = tf.get_static_value(tf.summary.should_record_summaries())
+    if recording is not None and not recording:
+      return
+  getattr(tf.compat.v1.summary, kind)(name, value)
+
+
 def _global_norm(gradients):
   return tf.linalg.global_norm([grad for grad, _ in gradients])
 
@@ -213,10 +223,9 @@ def _gradient_summaries(gradients, summaries):
       continue
     var_name = variable.name.replace(':', '_')
     if 'gradients' in summaries:
-      tf.compat.v1.summary.histogram('gradients/%s' % var_name, values)
+      _summary('histogram', 'gradients/%s' % var_name, values)
     if 'gradient_norm' in summaries:
-      tf.compat.v1.summary.scalar('gradient_norm/%s' % var_name,
-                                  tf.linalg.global_norm([values]))
+      _summary('scalar', 'gradient_norm/%s' % var_name, tf.linalg.global_norm([values]))
 
 
 def _after(dependencies, tensor):
@@ -324,19 +333,19 @@ def optimize_loss(loss,
 
     norm_summaries = 'global_gradient_norm' in summaries or 'gradient_norm' in summaries
     if norm_summaries:
-      tf.compat.v1.summary.scalar('global_norm/gradient_norm', _global_norm(gradients))
+      _summary('scalar', 'global_norm/gradient_norm', _global_norm(gradients))
     if callable(clip_gradients):
       gradients = clip_gradients(gradients)
     elif clip_gradients is not None:
       gradients = _clip_gradients_by_norm(gradients, clip_gradients)
 
     if 'loss' in summaries:
-      tf.compat.v1.summary.scalar('loss', loss)
+      _summary('scalar', 'loss', loss)
     if lr is not None and 'learning_rate' in summaries:
-      tf.compat.v1.summary.scalar('learning_rate', lr)
+      _summary('scalar', 'learning_rate', lr)
     _gradient_summaries(gradients, summaries)
     if clip_gradients is not None and norm_summaries:
-      tf.compat.v1.summary.scalar('global_norm/clipped_gradient_norm', _global_norm(gradients))
+      _summary('scalar', 'global_norm/clipped_gradient_norm', _global_norm(gradients))
 
     grad_updates = opt.apply_gradients(
         gradients, global_step=global_step if increment_global_step else None, name='train')
@@ -408,7 +417,7 @@ def adaptive_clipping_fn(std_factor=2.,
       std = tf.sqrt(tf.maximum(epsilon, sq_mean - tf.square(mean)))
       max_norm = tf.exp(mean + std_factor * std)
     if report_summary:
-      tf.compat.v1.summary.scalar('global_norm/adaptive_max_gradient_norm', max_norm)
+      _summary('scalar', 'global_norm/adaptive_max_gradient_norm', max_norm)
     factor = tf.where(norm < max_norm, tf.ones_like(norm), tf.exp(mean) / norm)
     if static_max_norm is not None:
       factor = tf.minimum(static_max_norm / norm, factor)

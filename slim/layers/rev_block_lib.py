@@ -23,6 +23,7 @@ import re
 import numpy as np
 import tensorflow as tf
 
+from slim.layers import _common
 from slim.ops import arg_scope as arg_scope_lib
 
 __all__ = ['rev_block', 'RevBlock', 'recompute_grad']
@@ -51,6 +52,24 @@ def _scope_wrap(fn, scope):
     with tf.compat.v1.variable_scope(scope, use_resource=True):
       return fn(*args, **kwargs)
   return wrapped
+
+
+@contextlib.contextmanager
+def _reentered(variable_scope):
+  """`variable_scope` re-entered with reuse, for a recomputation in the backward pass.
+
+  Re-entering a scope counts as one more use of its name. Eagerly and in
+  tf.function that count is undone on exit (through the enclosing scope), so
+  that later calls of a `slim.Model` still give the block its first name.
+  """
+  if _common.in_graph_mode():
+    with tf.compat.v1.variable_scope(variable_scope, reuse=True):
+      yield
+    return
+  with tf.compat.v1.variable_scope(tf.compat.v1.get_variable_scope(),
+                                   auxiliary_name_scope=False):
+    with tf.compat.v1.variable_scope(variable_scope, reuse=True):
+      yield
 
 
 def _apply(fn, x, side_input):
@@ -157,7 +176,9 @@ class RevBlock(object):
   def _scope(self):
     """The block's variable scope: made by the first call, reused after."""
     if self._variable_scope is None:
-      if self._reuse:
+      # A TF1 graph under reuse finds the block of an earlier call by its plain name;
+      # eagerly and in tf.function the name is made unique as slim layers do.
+      if self._reuse and _common.in_graph_mode():
         scope = tf.compat.v1.variable_scope(self.name)
       else:
         scope = tf.compat.v1.variable_scope(None, default_name=self.name)
@@ -220,7 +241,7 @@ class RevBlock(object):
     f_side_grads = [None] * len(f_side)
     g_side_grads = [None] * len(g_side)
     ys, grad_ys = outputs, grad_ys
-    with tf.compat.v1.variable_scope(variable_scope, reuse=True):
+    with _reentered(variable_scope):
       for layer in reversed(range(self.num_layers)):
         f_index = layer_vars.get(('f', layer), [])
         g_index = layer_vars.get(('g', layer), [])
@@ -369,8 +390,7 @@ def _recompute_grad(fn, args, use_data_dep=_USE_DEFAULT, tupleize_grads=False):
       with tf.control_dependencies(output_grads):
         if use_data_dep:
           inputs = _force_data_dependency(output_grads, inputs)
-        with arg_scope_lib.arg_scope(arg_scope), \
-             tf.compat.v1.variable_scope(variable_scope, reuse=True), \
+        with arg_scope_lib.arg_scope(arg_scope), _reentered(variable_scope), \
              tf.GradientTape() as recompute_tape:
           recompute_tape.watch(inputs)
           recomputed = call(inputs, True)

@@ -62,7 +62,7 @@ def indicators_to_sparse_ids(indicators, ignore_value=None, dtype=tf.int64):
   dtype = tf.as_dtype(dtype)
   if not dtype.is_integer:
     raise ValueError('indicators_to_sparse_ids: Invalid dtype %s not integer; dtype must '
-                     'be an integer type such as tf.int64' % dtype)
+                     'be an integer type such as tf.int64' % dtype.name)
   with tf.compat.v1.name_scope(None, 'indicators_to_sparse_ids', (indicators, ignore_value)):
     indicators = tf.convert_to_tensor(indicators, name='indicators')
     is_set = tf.not_equal(indicators, _ignore_value(indicators.dtype, ignore_value))

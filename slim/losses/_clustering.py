@@ -79,6 +79,14 @@ def compute_facility_energy(pairwise_distances, centroid_ids):
   return -tf.reduce_sum(tf.reduce_min(tf.gather(pairwise_distances, centroid_ids), axis=0))
 
 
+def _as_float64(metric):
+  """`metric` returning a numpy float64, never converted by AutoGraph (it is numpy code)."""
+  @tf.autograph.experimental.do_not_convert
+  def score(labels, predictions):
+    return np.float64(metric(labels, predictions))
+  return score
+
+
 def compute_clustering_score(labels, predictions, margin_type):
   """Agreement of two clusterings in [0, 1] (1: the same up to renaming).
 
@@ -100,8 +108,8 @@ def compute_clustering_score(labels, predictions, margin_type):
   predictions = tf.cast(predictions, tf.int64)
   if metric is None:
     return tf.cast(tf.reduce_all(tf.equal(labels, predictions)), tf.float32)
-  score = tf.numpy_function(lambda a, b: np.float64(metric(a, b)), [labels, predictions],
-                            tf.float64, name=margin_type)
+  score = tf.numpy_function(_as_float64(metric), [labels, predictions], tf.float64,
+                            name=margin_type)
   score = tf.cast(tf.reshape(score, []), tf.float32)
   return tf.maximum(0.0, score) if _MARGIN_TYPES[margin_type][1] else score
 
@@ -117,7 +125,13 @@ def _candidate_margins(pairwise_distances, labels, margin_type, centroids_with):
 def _best_candidate(candidate_ids, facility_scores, margins, margin_multiplier):
   """The candidate maximizing facility score + margin_multiplier * margin."""
   count = tf.shape(candidate_ids)[0]
-  margin_scores = tf.map_fn(margins, tf.range(count), fn_output_signature=tf.float32)
+
+  def body(index, scores):
+    return index + 1, scores.write(index, margins(index))
+
+  _, scores = tf.while_loop(lambda index, _: index < count, body,
+                            [tf.constant(0), tf.TensorArray(tf.float32, size=count)])
+  margin_scores = scores.stack()
   best = tf.argmax(facility_scores + margin_multiplier * margin_scores, axis=0,
                    output_type=tf.int32)
   return tf.cast(candidate_ids[best], tf.int32)

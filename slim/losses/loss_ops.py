@@ -253,8 +253,8 @@ def hinge_loss(logits, labels=None, scope=None):
 def mean_pairwise_squared_error(predictions, labels=None, weights=1.0, scope=None):
   """Squared error of the differences between pairs of elements of each example.
 
-  For an example with elements `p` and labels `l` (n of them), the loss is the
-  mean over pairs i < j of `((p_i - p_j) - (l_i - l_j))^2`, i.e.
+  For an example with n elements `p` and labels `l`, the loss is the mean over
+  all ordered pairs (i, j) of `((p_i - p_j) - (l_i - l_j))^2`, i.e.
   `2 sum(d^2) / n - 2 (sum d)^2 / n^2` with `d = p - l`. The result is the sum
   over the batch of these losses times the example weights.
 

@@ -110,10 +110,9 @@ def triplet_semihard_loss(labels, embeddings, margin=1.0):
 def lifted_struct_loss(labels, embeddings, margin=1.0):
   """Lifted structured loss (Oh Song et al., 2016).
 
-  For each positive pair (i, j) the loss is
-  `max(0, d(i, j) + log(sum_k exp(margin - d(i, k)) + sum_k exp(margin - d(j, k))))^2`
-  with k over the negatives of i and of j; the result is a quarter of its
-  mean over positive pairs.
+  For each positive pair (i, j), with k over the negatives of i and of j,
+  `J(i, j) = d(i, j) + log(sum_k exp(margin - d(i, k)) + sum_k exp(margin - d(j, k)))`;
+  the loss is `sum over positive pairs of max(0, J)^2 / (2 * number of pairs)`.
 
   Args:
     labels: 1-D `[batch_size]` integer class labels.
