@@ -43,6 +43,18 @@ def _positive_pairs(adjacency):
   return tf.cast(adjacency, tf.float32) - tf.eye(tf.shape(adjacency)[0])
 
 
+def _paired_embeddings(caller, embeddings_anchor, embeddings_positive):
+  """The two embedding matrices, checked: 2-D float of the same shape."""
+  anchor = _pairwise.check_tensor(caller, 'embeddings_anchor', embeddings_anchor, 2,
+                                  tf.float32)
+  positive = _pairwise.check_tensor(caller, 'embeddings_positive', embeddings_positive, 2,
+                                    tf.float32)
+  if not anchor.shape.is_compatible_with(positive.shape):
+    raise ValueError('%s: embeddings_anchor and embeddings_positive must have the same '
+                     'shape, received %s and %s' % (caller, anchor.shape, positive.shape))
+  return anchor, positive
+
+
 def contrastive_loss(labels, embeddings_anchor, embeddings_positive, margin=1.0):
   """Contrastive loss of pairs: `d^2` for similar pairs, `max(margin - d, 0)^2`
   for dissimilar ones, averaged (Hadsell, Chopra and LeCun, 2006).
@@ -58,13 +70,7 @@ def contrastive_loss(labels, embeddings_anchor, embeddings_positive, margin=1.0)
   """
   caller = 'contrastive_loss'
   labels = _pairwise.check_tensor(caller, 'labels', labels, 1)
-  anchor = _pairwise.check_tensor(caller, 'embeddings_anchor', embeddings_anchor, 2,
-                                  tf.float32)
-  positive = _pairwise.check_tensor(caller, 'embeddings_positive', embeddings_positive, 2,
-                                    tf.float32)
-  if not anchor.shape.is_compatible_with(positive.shape):
-    raise ValueError('%s: embeddings_anchor and embeddings_positive must have the same '
-                     'shape, received %s and %s' % (caller, anchor.shape, positive.shape))
+  anchor, positive = _paired_embeddings(caller, embeddings_anchor, embeddings_positive)
   distances = tf.sqrt(tf.reduce_sum(tf.math.squared_difference(anchor, positive), 1))
   similar = tf.cast(labels, distances.dtype)
   return tf.reduce_mean(
@@ -156,17 +162,6 @@ def _npairs(label_matrix, anchor, positive, reg_lambda, print_losses):
   return l2loss + xent_loss
 
 
-def _npairs_embeddings(caller, embeddings_anchor, embeddings_positive):
-  anchor = _pairwise.check_tensor(caller, 'embeddings_anchor', embeddings_anchor, 2,
-                                  tf.float32)
-  positive = _pairwise.check_tensor(caller, 'embeddings_positive', embeddings_positive, 2,
-                                    tf.float32)
-  if not anchor.shape.is_compatible_with(positive.shape):
-    raise ValueError('%s: embeddings_anchor and embeddings_positive must have the same '
-                     'shape, received %s and %s' % (caller, anchor.shape, positive.shape))
-  return anchor, positive
-
-
 def npairs_loss(labels, embeddings_anchor, embeddings_positive, reg_lambda=0.002,
                 print_losses=False):
   """N-pairs loss (Sohn, NIPS 2016).
@@ -187,7 +182,7 @@ def npairs_loss(labels, embeddings_anchor, embeddings_positive, reg_lambda=0.002
     A scalar float32 tensor.
   """
   caller = 'npairs_loss'
-  anchor, positive = _npairs_embeddings(caller, embeddings_anchor, embeddings_positive)
+  anchor, positive = _paired_embeddings(caller, embeddings_anchor, embeddings_positive)
   labels = _pairwise.column(_pairwise.check_tensor(caller, 'labels', labels, 1))
   label_matrix = tf.cast(tf.equal(labels, tf.transpose(labels)), tf.float32)
   return _npairs(label_matrix, anchor, positive, reg_lambda, print_losses)
@@ -218,7 +213,7 @@ def npairs_loss_multilabel(sparse_labels, embeddings_anchor, embeddings_positive
       not all(isinstance(labels, tf.SparseTensor) for labels in sparse_labels)):
     raise TypeError('npairs_loss_multilabel: sparse_labels must be a list of SparseTensors, '
                     'but got %s' % (sparse_labels,))
-  anchor, positive = _npairs_embeddings('npairs_loss_multilabel', embeddings_anchor,
+  anchor, positive = _paired_embeddings('npairs_loss_multilabel', embeddings_anchor,
                                         embeddings_positive)
   with tf.name_scope('NpairsLossMultiLabel'):
     # Shared labels of pairs i and j: the sum of the minimum of their indicators.

@@ -5,26 +5,12 @@ import tensorflow as tf
 
 import slim
 from slim import losses
+from tests.core_extras.helpers import eager_and_graph
 
 PREDICTIONS = np.array([[4., 8., 12.], [8., 1., 3.]], np.float32)
 LABELS = np.array([[1., 9., 2.], [-5., -2., 6.]], np.float32)
 PROBABILITIES = np.array([[.9, .2, .2], [.8, .4, .6]], np.float32)
 BINARY = np.array([[1., 0., 1.], [1., 0., 0.]], np.float32)
-
-
-def graph_value(build):
-  """The value of `build()` computed in a fresh TF1 graph."""
-  with tf.Graph().as_default():
-    tensor = build()
-    with tf.compat.v1.Session() as sess:
-      return sess.run(tensor)
-
-
-def eager_and_graph(build):
-  """`build()` eagerly; asserts the graph value is the same."""
-  eager = build().numpy()
-  np.testing.assert_allclose(eager, graph_value(build), rtol=1e-6, atol=1e-6)
-  return eager
 
 
 def weighted_mean(per_element, weights):

@@ -4,6 +4,7 @@ import pytest
 import tensorflow as tf
 
 from slim.losses import metric_learning
+from tests.core_extras import helpers
 
 RNG = np.random.RandomState(7)
 EMBEDDINGS = RNG.rand(12, 5).astype(np.float32)
@@ -16,22 +17,13 @@ def np_distances(x, squared=False):
   return d2 if squared else np.sqrt(d2)
 
 
-def graph_value(build):
-  with tf.Graph().as_default():
-    tensor = build()
-    with tf.compat.v1.Session() as sess:
-      return sess.run(tensor)
-
-
-def eager_and_graph(build):
-  eager = build().numpy()
-  np.testing.assert_allclose(eager, graph_value(build), rtol=1e-5, atol=1e-6)
-  return eager
+def eager_and_graph_5(build):
+  return helpers.eager_and_graph(build, rtol=1e-5)
 
 
 @pytest.mark.parametrize('squared', [False, True])
 def test_pairwise_distance(squared):
-  value = eager_and_graph(lambda: metric_learning.pairwise_distance(EMBEDDINGS, squared))
+  value = eager_and_graph_5(lambda: metric_learning.pairwise_distance(EMBEDDINGS, squared))
   np.testing.assert_allclose(value, np_distances(EMBEDDINGS, squared), atol=1e-5)
   assert np.all(np.diag(value) == 0)
 
@@ -48,7 +40,7 @@ def test_contrastive_loss():
   similar = np.array([1, 0, 1, 1, 0, 0, 1, 0])
   d = np.linalg.norm(anchor.astype(np.float64) - positive, axis=1)
   expected = np.mean(similar * d ** 2 + (1 - similar) * np.maximum(0.8 - d, 0) ** 2)
-  value = eager_and_graph(lambda: metric_learning.contrastive_loss(similar, anchor, positive,
+  value = eager_and_graph_5(lambda: metric_learning.contrastive_loss(similar, anchor, positive,
                                                                    margin=0.8))
   assert value == pytest.approx(expected, rel=1e-5)
 
@@ -70,7 +62,7 @@ def np_triplet_semihard(labels, embeddings, margin):
 
 @pytest.mark.parametrize('margin', [0.2, 1.0])
 def test_triplet_semihard_loss(margin):
-  value = eager_and_graph(lambda: metric_learning.triplet_semihard_loss(
+  value = eager_and_graph_5(lambda: metric_learning.triplet_semihard_loss(
       LABELS, EMBEDDINGS, margin=margin))
   assert value == pytest.approx(np_triplet_semihard(LABELS, EMBEDDINGS, margin), rel=1e-5)
 
@@ -90,7 +82,7 @@ def np_lifted_struct(labels, embeddings, margin):
 
 @pytest.mark.parametrize('margin', [0.5, 1.0])
 def test_lifted_struct_loss(margin):
-  value = eager_and_graph(lambda: metric_learning.lifted_struct_loss(
+  value = eager_and_graph_5(lambda: metric_learning.lifted_struct_loss(
       LABELS, EMBEDDINGS, margin=margin))
   assert value == pytest.approx(np_lifted_struct(LABELS, EMBEDDINGS, margin), rel=1e-5)
 
@@ -110,7 +102,7 @@ def test_npairs_loss():
   labels = np.array([0, 1, 2, 1, 3, 0])
   expected = np_npairs((labels[:, None] == labels[None, :]).astype(float), anchor, positive,
                        0.02)
-  value = eager_and_graph(lambda: metric_learning.npairs_loss(labels, anchor, positive,
+  value = eager_and_graph_5(lambda: metric_learning.npairs_loss(labels, anchor, positive,
                                                               reg_lambda=0.02))
   assert value == pytest.approx(expected, rel=1e-5)
 
@@ -124,7 +116,7 @@ def test_npairs_loss_multilabel():
   indicators = RNG.randint(0, 2, (6, 5))
   indicators[:, -1] = 1
   expected = np_npairs((indicators @ indicators.T).astype(float), anchor, positive, 0.01)
-  value = eager_and_graph(lambda: metric_learning.npairs_loss_multilabel(
+  value = eager_and_graph_5(lambda: metric_learning.npairs_loss_multilabel(
       sparse_rows(indicators), anchor, positive, reg_lambda=0.01))
   assert value == pytest.approx(expected, rel=1e-5)
   one_label = metric_learning.npairs_loss_multilabel(sparse_rows(np.eye(6, dtype=int)),
@@ -186,7 +178,7 @@ def test_cluster_loss_nmi(pam):
   embeddings = (rng.randn(16, 3) * 0.6 + np.eye(4, 3)[labels] * 2).astype(np.float32)
   expected = np_cluster_loss(embeddings, labels, 1.5, pam,
                              metrics.normalized_mutual_info_score)
-  value = eager_and_graph(lambda: metric_learning.cluster_loss(
+  value = eager_and_graph_5(lambda: metric_learning.cluster_loss(
       labels, embeddings, margin_multiplier=1.5, enable_pam_finetuning=pam))
   assert value == pytest.approx(expected, rel=1e-4, abs=1e-5)
 
