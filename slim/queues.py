@@ -1,10 +1,7 @@
-"""A context that runs the queue runners of a TF1 graph.
+"""Starting and stopping the queue runners of a graph around a block of session runs.
 
     with slim.queues.QueueRunners(sess):
-      sess.run(train_op)   # input queues are being filled
-
-Queue runners start on entry (daemon threads) and are stopped and joined on
-exit. New input pipelines should use tf.data instead.
+      images = sess.run(batch)
 """
 import contextlib
 import threading
@@ -17,38 +14,34 @@ _queue_runner_lock = threading.Lock()
 
 
 class NestedQueueRunnerError(Exception):
-  """A QueueRunners context was opened inside another one."""
+  """QueueRunners contexts were nested."""
 
 
 @contextlib.contextmanager
 def QueueRunners(session):  # pylint: disable=invalid-name
-  """Starts the QUEUE_RUNNERS of the default graph for the body of the context.
+  """Runs the graph's queue runners (collection QUEUE_RUNNERS) during the block.
+
+  On exit the threads are asked to stop and joined (the session is closed if they
+  do not stop within two minutes).
 
   Args:
-    session: the `tf.compat.v1.Session` that runs them.
-
-  Yields:
-    Nothing; the queue runners run until the context exits.
+    session: the running `tf.compat.v1.Session`.
 
   Raises:
-    NestedQueueRunnerError: the context is nested in another QueueRunners.
+    NestedQueueRunnerError: if a QueueRunners block is opened inside another.
   """
   if not _queue_runner_lock.acquire(False):
-    raise NestedQueueRunnerError('QueueRunners cannot be nested: a QueueRunners context is '
-                                 'already open')
+    raise NestedQueueRunnerError('QueueRunners cannot be nested')
+  coord = tf.compat.v1.train.Coordinator()
+  threads = []
   try:
-    coordinator = tf.compat.v1.train.Coordinator()
-    threads = []
-    for runner in tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.QUEUE_RUNNERS):
-      threads.extend(runner.create_threads(session, coord=coordinator, daemon=True,
-                                           start=True))
-    try:
-      yield
-    finally:
-      coordinator.request_stop()
-      try:
-        coordinator.join(threads, stop_grace_period_secs=120)
-      except RuntimeError:
-        session.close()
+    for runner in session.graph.get_collection(tf.compat.v1.GraphKeys.QUEUE_RUNNERS):
+      threads.extend(runner.create_threads(session, coord=coord, daemon=True, start=True))
+    yield
   finally:
+    coord.request_stop()
+    try:
+      coord.join(threads, stop_grace_period_secs=120)
+    except RuntimeError:
+      session.close()
     _queue_runner_lock.release()
