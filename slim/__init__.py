@@ -24,8 +24,13 @@ from slim.data import dataset_data_provider
 from slim.data import parallel_reader
 from slim.data import prefetch_queue
 from slim.data import tfexample_decoder
-from slim import queues
+# `import ... as` binds the top-level modules over the same-named slim.layers
+# modules that the wildcard import above brought in (slim.summaries).
+import slim.losses as losses
 import slim.metrics as metrics
+import slim.model_analyzer as model_analyzer
+import slim.queues as queues
+import slim.summaries as summaries
 
 arg_scope = arg_scope_lib.arg_scope
 add_arg_scope = arg_scope_lib.add_arg_scope
