@@ -2,5 +2,6 @@
 # pylint: disable=wildcard-import
 from slim.layers.initializers import *
 from slim.layers.layers import *
+from slim.layers.normalization import group_norm, instance_norm
 from slim.layers.regularizers import *
 from slim.layers import utils
