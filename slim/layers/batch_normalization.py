@@ -42,7 +42,7 @@ def _choose_path(rank, fused, batch_weights, renorm, adjustment, zero_debias,
   default_updates = updates_collections == _UPDATE_OPS
   fusable = (batch_weights is None and not renorm and rank in (2, 4) and
              adjustment is None)
-  if fused is not False and fusable and (zero_debias or rank == 2 or not default_updates):
+  if fused and fusable and (zero_debias or rank == 2 or not default_updates):
     return _FUSED
   if batch_weights is None and default_updates and not zero_debias:
     return _LAYER
@@ -368,6 +368,9 @@ def batch_norm(inputs,
     ValueError: a data_format other than NHWC/NCHW, undefined rank or
       channels, renorm where tf_slim cannot renorm, or unknown
       renorm_clipping keys.
+    TypeError: float64 inputs where tf_slim takes the fused kernel (rank 2,
+      or zero_debias_moving_mean or other updates_collections) and `fused` is
+      not False.
 
   Example:
     net = slim.conv2d(images, 64, [3, 3], normalizer_fn=slim.batch_norm,
@@ -376,6 +379,7 @@ def batch_norm(inputs,
   layer = 'batch_norm'
   _common.check_data_format(layer, data_format, ('NCHW', 'NHWC'))
   inputs = _common.to_tensor(layer, inputs)
+  fused = True if fused is None else bool(fused)
   path = _choose_path(inputs.get_shape().ndims, fused, batch_weights, renorm, adjustment,
                       zero_debias_moving_mean, updates_collections)
   rank, channels = _check_arguments(layer, inputs, data_format, renorm, renorm_clipping,
@@ -383,8 +387,11 @@ def batch_norm(inputs,
   channels_first = data_format == _common.DATA_FORMAT_NCHW
   dtype = inputs.dtype.base_dtype
   use_kernel = path == _FUSED or (
-      path == _LAYER and fused is not False and rank in (4, 5) and not renorm and
+      path == _LAYER and fused and rank in (4, 5) and not renorm and
       adjustment is None and dtype in _FUSED_KERNEL_DTYPES)
+  if path == _FUSED and dtype not in _FUSED_KERNEL_DTYPES:
+    raise TypeError('%s: the fused kernel takes float16, bfloat16 or float32 inputs, '
+                    'received %s; pass fused=False' % (layer, dtype.name))
   param_dtype = dtype
   if path == _FUSED or (path == _LAYER and dtype in (tf.float16, tf.bfloat16)):
     param_dtype = tf.float32
