@@ -21,6 +21,8 @@ combination of arguments:
   adjustment, moments otherwise. The only way to renorm and adjustment.
 - 'moments': everything else. beta then gamma in the inputs' dtype.
 """
+import contextlib
+
 import tensorflow as tf
 
 from slim.layers import _common
@@ -34,6 +36,7 @@ _UPDATE_OPS = tf.compat.v1.GraphKeys.UPDATE_OPS
 _FUSED, _LAYER, _MOMENTS = 'fused', 'layer', 'moments'
 _FUSED_KERNEL_DTYPES = (tf.float16, tf.bfloat16, tf.float32)
 _RENORM_CLIPPING_KEYS = ('rmax', 'rmin', 'dmax')
+_MIN_FUSED_EPSILON = 1.001e-5  # the smallest epsilon the fused kernel takes
 
 
 def _choose_path(rank, fused, batch_weights, renorm, adjustment, zero_debias,
@@ -49,11 +52,17 @@ def _choose_path(rank, fused, batch_weights, renorm, adjustment, zero_debias,
   return _MOMENTS
 
 
-def _moving_average(variable, value, decay):
-  """variable <- variable * decay + value * (1 - decay); returns the update."""
+def _moving_average(variable, value, rate):
+  """variable <- variable - (variable - value) * rate, `rate` being 1 - decay;
+  returns the update."""
   with tf.name_scope('AssignMovingAvg'):
-    delta = (variable - tf.cast(value, variable.dtype)) * (1.0 - decay)
-    return variable.assign_sub(delta)
+    return variable.assign_sub((variable - tf.cast(value, variable.dtype)) * rate)
+
+
+def _update_rate(decay, dtype):
+  """1 - decay, as one tensor shared by the updates of a layer."""
+  return tf.cast(1.0 - decay, dtype) if isinstance(decay, (tf.Tensor, tf.Variable)) \
+      else tf.constant(1.0 - decay, dtype)
 
 
 def _zero_debiased_average(variable, value, decay, make_variable):
@@ -73,6 +82,14 @@ def _zero_debiased_average(variable, value, decay, make_variable):
     steps = local_step.assign_add(1)
     return variable.assign(new_biased / (1.0 - tf.pow(tf.cast(decay, variable.dtype),
                                                       steps)))
+
+
+@contextlib.contextmanager
+def _without_partitioner(scope):
+  """The variable scope `scope` without its partitioner."""
+  with tf.compat.v1.variable_scope(scope) as local_scope:
+    local_scope.set_partitioner(None)
+    yield
 
 
 class _Params(object):
@@ -97,8 +114,9 @@ class _Params(object):
       if name == 'gamma' and scale:
         self.gamma = make('gamma', ones, trainable, regularizer=regularizers.get('gamma'))
     # Moving statistics are never partitioned, whatever the scope's partitioner.
-    with tf.compat.v1.variable_scope(tf.compat.v1.get_variable_scope()) as local_scope:
-      local_scope.set_partitioner(None)
+    scope = tf.compat.v1.get_variable_scope()
+    with (_without_partitioner(scope) if scope.partitioner is not None else
+          contextlib.nullcontext()):
       self.moving_mean = make('moving_mean', zeros, False)
       self.moving_variance = make('moving_variance', ones, False)
       if renorm:
@@ -138,20 +156,31 @@ def _apply_updates(is_training, updates_fn, moving_vars, updates_collections, ou
   return outputs
 
 
-def _fused(inputs, params, is_training, epsilon, data_format):
+def _fused(inputs, params, is_training, epsilon, data_format, average_rate=None):
   """The fused kernel: (outputs, batch mean, batch variance with Bessel's
-  correction), or the moving statistics when not training."""
-  gamma = params.gamma if params.gamma is not None else tf.ones_like(params.moving_mean)
-  beta = params.beta if params.beta is not None else tf.zeros_like(params.moving_mean)
+  correction), or the moving statistics when not training.
+
+  With `average_rate` (1 - decay, a number), training returns instead the new
+  moving averages, computed by the kernel from the moving statistics.
+  """
+  channels = params.moving_mean.get_shape()
+  gamma = params.gamma if params.gamma is not None else tf.ones(channels)
+  beta = params.beta if params.beta is not None else tf.zeros(channels)
+  epsilon = max(epsilon, _MIN_FUSED_EPSILON)
+
+  def fused(mean, variance, training, rate=1.0):
+    return tf.raw_ops.FusedBatchNormV3(
+        x=inputs, scale=gamma, offset=beta, mean=mean, variance=variance, epsilon=epsilon,
+        exponential_avg_factor=rate, data_format=data_format, is_training=training)[:3]
 
   def training():
-    return tf.compat.v1.nn.fused_batch_norm(inputs, gamma, beta, epsilon=epsilon,
-                                            data_format=data_format)
+    if average_rate is not None:
+      return fused(params.moving_mean, params.moving_variance, True, average_rate)
+    no_statistics = tf.constant([], tf.float32)
+    return fused(no_statistics, no_statistics, True)
 
   def inference():
-    return tf.compat.v1.nn.fused_batch_norm(
-        inputs, gamma, beta, mean=params.moving_mean, variance=params.moving_variance,
-        epsilon=epsilon, is_training=False, data_format=data_format)
+    return fused(params.moving_mean, params.moving_variance, False)
 
   return utils.smart_cond(is_training, training, inference)
 
@@ -185,9 +214,15 @@ def _renorm_correction(params, mean, variance, is_training, epsilon, renorm_deca
     d = tf.clip_by_value(d, -renorm_clipping['dmax'], renorm_clipping['dmax'])
   r = utils.smart_cond(is_training, lambda: r, lambda: tf.ones_like(r))
   d = utils.smart_cond(is_training, lambda: d, lambda: tf.zeros_like(d))
-  updates = [utils.smart_cond(is_training, lambda v=v, x=x: _moving_average(v, x, renorm_decay),
-                              lambda v=v: tf.identity(v))
-             for v, x in ((params.renorm_mean, mean), (params.renorm_stddev, stddev))]
+
+  def update_renorm_statistics():
+    rate = _update_rate(renorm_decay, params.renorm_mean.dtype.base_dtype)
+    return [_moving_average(params.renorm_mean, mean, rate),
+            _moving_average(params.renorm_stddev, stddev, rate)]
+
+  updates = utils.smart_cond(is_training, update_renorm_statistics,
+                             lambda: [tf.identity(params.renorm_mean),
+                                      tf.identity(params.renorm_stddev)])
   with tf.control_dependencies(updates):
     mean, variance = tf.identity(mean), tf.identity(variance)
   return tf.stop_gradient(r, name='renorm_r'), tf.stop_gradient(d, name='renorm_d'), mean, \
@@ -392,6 +427,9 @@ def batch_norm(inputs,
   if path == _FUSED and dtype not in _FUSED_KERNEL_DTYPES:
     raise TypeError('%s: the fused kernel takes float16, bfloat16 or float32 inputs, '
                     'received %s; pass fused=False' % (layer, dtype.name))
+  # The kernel can also average the moving statistics, with a fixed decay.
+  averaged_in_kernel = (use_kernel and not zero_debias_moving_mean and
+                        isinstance(decay, (int, float)))
   param_dtype = dtype
   if path == _FUSED or (path == _LAYER and dtype in (tf.float16, tf.bfloat16)):
     param_dtype = tf.float32
@@ -409,7 +447,8 @@ def batch_norm(inputs,
       kernel_format = {4: 'NHWC', 5: 'NDHWC'}[max(rank, 4)]
       if channels_first:
         kernel_format = {4: 'NCHW', 5: 'NCDHW'}[max(rank, 4)]
-      outputs, mean, variance = _fused(x, params, is_training, epsilon, kernel_format)
+      outputs, mean, variance = _fused(x, params, is_training, epsilon, kernel_format,
+                                       average_rate=1.0 - decay if averaged_in_kernel else None)
       statistics = mean, variance
       if rank == 2:
         outputs = tf.reshape(outputs, tf.shape(inputs))
@@ -425,17 +464,21 @@ def batch_norm(inputs,
 
     def updates():
       mean, variance = statistics
+      if averaged_in_kernel:  # the statistics are the new moving averages
+        with tf.name_scope('AssignMovingAvg'):
+          return [params.moving_mean.assign(mean), params.moving_variance.assign(variance)]
+      rate = _update_rate(decay, params.moving_mean.dtype.base_dtype)
       if zero_debias_moving_mean:
         make = _debias_variable_maker(model_variables=path == _MOMENTS)
         update_mean = _zero_debiased_average(params.moving_mean, mean, decay, make)
       else:
-        update_mean = _moving_average(params.moving_mean, mean, decay)
+        update_mean = _moving_average(params.moving_mean, mean, rate)
       if renorm and path == _LAYER:
-        stddev = _moving_average(params.moving_stddev, tf.sqrt(variance + epsilon), decay)
+        stddev = _moving_average(params.moving_stddev, tf.sqrt(variance + epsilon), rate)
         update_variance = params.moving_variance.assign(
             tf.nn.relu(stddev * stddev - epsilon))
       else:
-        update_variance = _moving_average(params.moving_variance, variance, decay)
+        update_variance = _moving_average(params.moving_variance, variance, rate)
       return [update_mean, update_variance]
 
     if statistics is not None:

@@ -107,11 +107,13 @@ class GDN(object):
     dtype = self.dtype
     pedestal = self._reparam_offset**2
 
-    def beta_initializer(shape, dtype=dtype, partition_info=None):  # pylint: disable=unused-argument
+    # pylint: disable=unused-argument
+    def beta_initializer(shape, dtype=dtype, partition_info=None):
       return tf.sqrt(tf.ones(shape, dtype=dtype) + pedestal)
 
-    def gamma_initializer(shape, dtype=dtype, partition_info=None):  # pylint: disable=unused-argument
+    def gamma_initializer(shape, dtype=dtype, partition_info=None):
       return tf.sqrt(self._gamma_init * tf.eye(shape[0], dtype=dtype) + pedestal)
+    # pylint: enable=unused-argument
 
     reparam_beta = tf.compat.v1.get_variable(
         'reparam_beta', [channels], dtype, initializer=beta_initializer,

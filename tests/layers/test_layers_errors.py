@@ -9,6 +9,9 @@ from slim.layers import layers as slim_layers
 from slim.layers import normalization
 
 
+INNER_FLATTEN = slim_layers._inner_flatten  # pylint: disable=protected-access
+
+
 def images(shape=(2, 5, 5, 3), dtype=tf.float32):
   return tf.compat.v1.placeholder(dtype, shape)
 
@@ -146,8 +149,8 @@ CASES = [
      ValueError, ['sequence_to_images', 'output_data_format', "'NHWC'"]),
     ('stack stack_args', lambda: slim.stack(images(), slim.conv2d, 3), ValueError,
      ['stack', 'stack_args', '3']),
-    ('inner_flatten rank', lambda: slim_layers._inner_flatten(images((2, 3)), 3),  # pylint: disable=protected-access
-     ValueError, ['_inner_flatten', 'new_rank', '3']),
+    ('inner_flatten rank', lambda: INNER_FLATTEN(images((2, 3)), 3), ValueError,
+     ['_inner_flatten', 'new_rank', '3']),
 ]
 
 
