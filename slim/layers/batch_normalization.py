@@ -12,14 +12,18 @@ kernel reports the batch variance with Bessel's correction (n / (n - 1)), the
 moments path without it. `batch_norm` takes the same way as tf_slim for every
 combination of arguments:
 
-- 'fused': rank 2 or 4, `fused` not False, no batch_weights, renorm or
-  adjustment, and zero_debias_moving_mean, rank 2 or updates_collections other
-  than UPDATE_OPS. beta then gamma, float32.
-- 'layer' (a Keras layer in tf_slim): UPDATE_OPS, no batch_weights and no
-  zero_debias_moving_mean otherwise. gamma then beta (float32 for half
-  inputs); fused kernel for rank 4 and 5 float inputs without renorm or
-  adjustment, moments otherwise. The only way to renorm and adjustment.
-- 'moments': everything else. beta then gamma in the inputs' dtype.
+- 'fused': `fused` not False, rank 2 or 4, no batch_weights, renorm or
+  adjustment, and one of zero_debias_moving_mean, rank 2 or
+  updates_collections other than UPDATE_OPS. beta then gamma, in float32.
+- 'layer' (a Keras layer in tf_slim): otherwise, with UPDATE_OPS and without
+  batch_weights or zero_debias_moving_mean. gamma then beta (float32 for half
+  inputs); the fused kernel for rank 4 and 5 inputs of float16, bfloat16 or
+  float32 without renorm or adjustment, moments otherwise. The only way that
+  renorms and adjusts.
+- 'moments': everything else. beta then gamma, in the inputs' dtype.
+
+Where the fused kernel runs with a fixed decay and no zero-debiasing, it also
+computes the new moving averages, which the update ops then assign.
 """
 import contextlib
 
@@ -59,10 +63,17 @@ def _moving_average(variable, value, rate):
     return variable.assign_sub((variable - tf.cast(value, variable.dtype)) * rate)
 
 
+def _assign(variable, value):
+  """variable <- value, in the name scope of a moving-average update."""
+  with tf.name_scope('AssignMovingAvg'):
+    return variable.assign(value)
+
+
 def _update_rate(decay, dtype):
   """1 - decay, as one tensor shared by the updates of a layer."""
-  return tf.cast(1.0 - decay, dtype) if isinstance(decay, (tf.Tensor, tf.Variable)) \
-      else tf.constant(1.0 - decay, dtype)
+  if isinstance(decay, (tf.Tensor, tf.Variable)):
+    return tf.cast(1.0 - decay, dtype)
+  return tf.constant(1.0 - decay, dtype)
 
 
 def _zero_debiased_average(variable, value, decay, make_variable):
@@ -465,8 +476,7 @@ def batch_norm(inputs,
     def updates():
       mean, variance = statistics
       if averaged_in_kernel:  # the statistics are the new moving averages
-        with tf.name_scope('AssignMovingAvg'):
-          return [params.moving_mean.assign(mean), params.moving_variance.assign(variance)]
+        return [_assign(params.moving_mean, mean), _assign(params.moving_variance, variance)]
       rate = _update_rate(decay, params.moving_mean.dtype.base_dtype)
       if zero_debias_moving_mean:
         make = _debias_variable_maker(model_variables=path == _MOMENTS)

@@ -4,19 +4,10 @@ import pytest
 import tensorflow as tf
 
 import slim
+from tests.layers.graph_run import run, variable_shapes
 
 RNG = np.random.RandomState(1)
 IMAGES = RNG.rand(2, 7, 9, 3).astype(np.float32)
-
-
-def variables_by_name():
-  return {v.op.name: v.shape.as_list() for v in tf.compat.v1.global_variables()}
-
-
-def run(outputs, feed=None):
-  with tf.compat.v1.Session() as sess:
-    sess.run(tf.compat.v1.global_variables_initializer())
-    return sess.run(outputs, feed)
 
 
 @pytest.mark.parametrize('layer, inputs_shape, kwargs, output_shape, weights_shape', [
@@ -32,7 +23,7 @@ def test_convolution_shapes_and_variables(graph, layer, inputs_shape, kwargs, ou
                                           weights_shape):
   outputs = layer(tf.ones(inputs_shape), 4, 3, **kwargs)
   assert outputs.shape.as_list() == output_shape
-  assert variables_by_name() == {'Conv/weights': weights_shape, 'Conv/biases': [4]}
+  assert variable_shapes() == {'Conv/weights': weights_shape, 'Conv/biases': [4]}
   assert outputs.op.name == 'Conv/Relu'
 
 
@@ -59,7 +50,7 @@ def test_conv2d_under_arg_scope_with_normalizer_and_regularizer(graph):
     net = slim.separable_conv2d(net, 4, 3, scope='sep')
     net = slim.conv2d_transpose(net, 2, 3, scope='deconv')
   assert net.shape.as_list() == [2, 5, 7, 2]
-  names = variables_by_name()
+  names = variable_shapes()
   assert 'conv/biases' not in names and 'conv/BatchNorm/moving_mean' in names
   losses = tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.REGULARIZATION_LOSSES)
   # tf_slim names the losses after the Keras weights it builds these layers from
@@ -84,7 +75,7 @@ def test_separable_and_depthwise(graph):
   depthwise = slim.separable_conv2d(IMAGES, None, [3, 1], depth_multiplier=2, scope='d')
   assert separable.shape.as_list() == [2, 4, 5, 5]
   assert depthwise.shape.as_list() == [2, 7, 9, 6]
-  assert variables_by_name() == {
+  assert variable_shapes() == {
       's/depthwise_weights': [3, 3, 3, 2], 's/pointwise_weights': [1, 1, 6, 5],
       's/biases': [5], 'd/depthwise_weights': [3, 1, 3, 2], 'd/biases': [6]}
 
@@ -93,7 +84,7 @@ def test_conv2d_in_plane_takes_the_same_kernel_for_every_channel(graph):
   gradient = slim.conv2d_in_plane(IMAGES, [1, 2], padding='VALID', activation_fn=None,
                                   weights_initializer=tf.compat.v1.constant_initializer(
                                       [1., -1.]))
-  assert variables_by_name() == {'ConvInPlane/weights': [1, 2, 1, 1],
+  assert variable_shapes() == {'ConvInPlane/weights': [1, 2, 1, 1],
                                  'ConvInPlane/biases': [3]}
   np.testing.assert_allclose(run(gradient), IMAGES[:, :, :-1] - IMAGES[:, :, 1:],
                              atol=1e-6)
@@ -119,7 +110,7 @@ def test_conv2d_transpose_with_unknown_sizes_and_numbers(graph):
   outputs = slim.conv2d_transpose(images, 4, [3, 2], stride=[2, 3], padding='VALID',
                                   activation_fn=None, biases_initializer=None)
   assert outputs.shape.as_list() == [None, None, None, 4]
-  assert variables_by_name() == {'Conv2d_transpose/weights': [3, 2, 4, 3]}
+  assert variable_shapes() == {'Conv2d_transpose/weights': [3, 2, 4, 3]}
   weights = tf.compat.v1.global_variables()[0]
   want = tf.nn.conv2d_transpose(IMAGES, weights, [2, 15, 27, 4], [1, 2, 3, 1], 'VALID')
   got, want = run([outputs, want], {images: IMAGES})
@@ -132,6 +123,6 @@ def test_conv3d_transpose(graph):
                                 padding='VALID', data_format='NCDHW', scope='first')
   assert outputs.shape.as_list() == [2, 6, 8, 10, 4]
   assert ncdhw.shape.as_list() == [2, 4, 4, 10, 8]
-  names = variables_by_name()
+  names = variable_shapes()
   assert names['Conv3d_transpose/weights'] == [3, 3, 3, 4, 3]
   assert names['first/weights'] == [1, 2, 3, 4, 3]

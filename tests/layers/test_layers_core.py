@@ -6,19 +6,10 @@ import tensorflow as tf
 
 import slim
 from slim.layers import layers as slim_layers
+from tests.layers.graph_run import run, variable_shapes
 
 RNG = np.random.RandomState(3)
 IMAGES = RNG.rand(2, 4, 6, 3).astype(np.float32)
-
-
-def run(outputs, feed=None):
-  with tf.compat.v1.Session() as sess:
-    sess.run(tf.compat.v1.global_variables_initializer())
-    return sess.run(outputs, feed)
-
-
-def variable_shapes():
-  return {v.op.name: v.shape.as_list() for v in tf.compat.v1.global_variables()}
 
 
 def test_fully_connected_on_rank_2_and_4(graph):

@@ -11,15 +11,10 @@ import slim
 from slim.layers import layers as slim_layers
 from slim.layers import normalization
 from slim.ops import arg_scope as arg_scope_lib
+from tests.layers.graph_run import run
 
 RNG = np.random.RandomState(5)
 IMAGES = RNG.rand(2, 3, 4, 5).astype(np.float32)
-
-
-def run(outputs, feed=None):
-  with tf.compat.v1.Session() as sess:
-    sess.run(tf.compat.v1.global_variables_initializer())
-    return sess.run(outputs, feed)
 
 
 def test_softmax_over_last_axis(graph):

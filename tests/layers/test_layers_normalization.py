@@ -6,24 +6,15 @@ import tensorflow as tf
 import slim
 from slim.layers import layers as slim_layers
 from slim.layers import normalization
+from tests.layers.graph_run import run, variable_shapes
 
 RNG = np.random.RandomState(4)
 X = (RNG.randn(2, 3, 5, 4) * 2 + 1).astype(np.float32)
 
 
-def run(outputs, feed=None):
-  with tf.compat.v1.Session() as sess:
-    sess.run(tf.compat.v1.global_variables_initializer())
-    return sess.run(outputs, feed)
-
-
 def standardized(x, axes, epsilon):
   mean = x.mean(axis=axes, keepdims=True)
   return (x - mean) / np.sqrt(x.var(axis=axes, keepdims=True) + epsilon)
-
-
-def variable_shapes():
-  return {v.op.name: v.shape.as_list() for v in tf.compat.v1.global_variables()}
 
 
 def test_layer_norm(graph):
