@@ -103,7 +103,7 @@ def main():
   parser.add_argument('--batch', type=int, default=32)
   parser.add_argument('--size', type=int, default=56, help='height and width')
   parser.add_argument('--channels', type=int, default=64)
-  parser.add_argument('--builds', type=int, default=7, help='builds per library')
+  parser.add_argument('--builds', type=int, default=9, help='builds per library')
   parser.add_argument('--warmup', type=int, default=2, help='steps before timing')
   parser.add_argument('--runs', type=int, default=5, help='timed steps per library')
   parser.add_argument('--shared-tools', help='directory of tf_slim_reference.py')

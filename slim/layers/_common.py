@@ -103,7 +103,8 @@ def check_int(layer, argument, value, allow_none=False):
 
 
 class _NamedRegularizer(object):
-  """A regularizer whose graph-mode loss lives in the name scope `scope`.
+  """A regularizer whose graph-mode losses live in the name scope `scope`
+  (made unique: `scope_1` for the second part of a partitioned variable).
 
   tf_slim builds conv, separable and fully connected layers from Keras layers,
   whose weights are 'kernel' and 'bias' until a custom getter renames them: their
@@ -120,9 +121,10 @@ class _NamedRegularizer(object):
   def __call__(self, weights):
     if not in_graph_mode():
       return self._regularizer(weights)
-    losses = self._losses.setdefault(tf.compat.v1.get_default_graph(), {})
+    graph = tf.compat.v1.get_default_graph()
+    losses = self._losses.setdefault(graph, {})
     if weights.name not in losses:
-      with tf.name_scope(self._scope):
+      with graph.name_scope(graph.unique_name(self._scope) + '/'):
         losses[weights.name] = self._regularizer(weights)
     return losses[weights.name]
 
@@ -141,7 +143,7 @@ def layer_variable(name, shape, dtype, initializer, regularizer, trainable,
   if regularizer is not None and loss_name is not None:
     scope = tf.compat.v1.get_default_graph().get_name_scope()
     regularizer = _NamedRegularizer(
-        regularizer, '%s%s/Regularizer/' % (scope + '/' if scope else '', loss_name))
+        regularizer, '%s%s/Regularizer' % (scope + '/' if scope else '', loss_name))
   return variables.model_variable(name, shape=shape, dtype=dtype,
                                   initializer=initializer, regularizer=regularizer,
                                   trainable=trainable, collections=collections)

@@ -19,6 +19,16 @@ def l2(module):
   return module.l2_regularizer(0.01)
 
 
+def _partitioned(module, inputs):
+  """Layers under a partitioner, with regularizers (one loss per part)."""
+  with tf.compat.v1.variable_scope('p', partitioner=tf.compat.v1.fixed_size_partitioner(2)):
+    net = module.conv2d(inputs, 4, 3, weights_regularizer=l2(module),
+                        normalizer_fn=module.batch_norm,
+                        normalizer_params={'scale': True,
+                                           'param_regularizers': {'gamma': l2(module)}})
+    return module.fully_connected(module.flatten(net), 6, weights_regularizer=l2(module))
+
+
 LAYERS = {
     'conv2d': (lambda m, x: m.conv2d(x, 4, [3, 2], stride=2, weights_regularizer=l2(m),
                                      biases_regularizer=l2(m)), X4),
@@ -57,6 +67,7 @@ LAYERS = {
     'maxout': (lambda m, x: m.maxout(x, 3, axis=2), X4),
     'avg_pool3d_ncdhw': (lambda m, x: m.avg_pool3d(x, 2, data_format='NCDHW'), X5),
     'stack': (lambda m, x: m.stack(x, m.conv2d, [(4, 3), (5, [1, 1])], scope='s'), X4),
+    'partitioned_regularized': (lambda m, x: _partitioned(m, x), X4),
     'repeat': (lambda m, x: m.repeat(x, 2, m.conv2d, 3, 3), X4),
 }
 
