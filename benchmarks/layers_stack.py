@@ -10,8 +10,8 @@ the two libraries; the figures are medians.
     python benchmarks/layers_stack.py                       # 20 layers, 32x56x56x64
     python benchmarks/layers_stack.py --batch 8 --size 28   # quicker
 
-Needs tf-slim 1.1.0 and tf-keras for the reference (found through
-../shared/tools/tf_slim_reference.py or --shared-tools).
+Needs tf-slim 1.1.0 and tf-keras for the reference, through tf_slim_reference.py
+in --shared-tools, $SLIM_SHARED_TOOLS or a `shared/tools` above the checkout.
 """
 import argparse
 import os
@@ -32,7 +32,7 @@ import slim  # noqa: E402
 
 def load_reference(shared_tools):
   """tf_slim 1.1.0, patched to run on this TensorFlow."""
-  candidates = [shared_tools] if shared_tools else []
+  candidates = [path for path in (shared_tools, os.environ.get('SLIM_SHARED_TOOLS')) if path]
   directory = REPO
   while os.path.dirname(directory) != directory:
     directory = os.path.dirname(directory)
