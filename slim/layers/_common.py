@@ -5,6 +5,7 @@ Checks run before any variable is made, and their errors name the layer, the
 argument, the value received and what was expected.
 """
 import contextlib
+import weakref
 
 import tensorflow as tf
 
@@ -73,9 +74,10 @@ def check_padding(layer, padding):
 
 
 def check_data_format(layer, data_format, allowed):
+  """`data_format`, which must be one of `allowed` (tf_slim's order of words)."""
   if data_format not in allowed:
-    raise ValueError('%s: data_format must be one of %s, received %r'
-                     % (layer, ', '.join(repr(f) for f in allowed if f), data_format))
+    raise ValueError('%s: data_format has to be either %s, received %r'
+                     % (layer, ' or '.join(str(f) for f in allowed), data_format))
   return data_format
 
 
@@ -100,15 +102,48 @@ def check_int(layer, argument, value, allow_none=False):
                    % (layer, argument, ' or None' if allow_none else '', value))
 
 
+class _NamedRegularizer(object):
+  """A regularizer whose graph-mode losses live in the name scope `scope`
+  (made unique: `scope_1` for the second part of a partitioned variable).
+
+  tf_slim builds conv, separable and fully connected layers from Keras layers,
+  whose weights are 'kernel' and 'bias' until a custom getter renames them: their
+  losses are named 'Conv/kernel/Regularizer/...'. `get_variable` calls a
+  regularizer twice (to test for None, then lazily for the collection); in a
+  graph the loss is made once and returned both times.
+  """
+
+  def __init__(self, regularizer, scope):
+    self._regularizer = regularizer
+    self._scope = scope
+    self._losses = weakref.WeakKeyDictionary()  # graph -> {weights name: loss}
+
+  def __call__(self, weights):
+    if not in_graph_mode():
+      return self._regularizer(weights)
+    graph = tf.compat.v1.get_default_graph()
+    losses = self._losses.setdefault(graph, {})
+    if weights.name not in losses:
+      with graph.name_scope(graph.unique_name(self._scope) + '/'):
+        losses[weights.name] = self._regularizer(weights)
+    return losses[weights.name]
+
+
 def layer_variable(name, shape, dtype, initializer, regularizer, trainable,
-                   variables_collections, collection_name=None):
+                   variables_collections, collection_name=None, loss_name=None):
   """Creates (or reuses) a model variable of a layer in the current scope.
 
   `variables_collections` is a list for every variable of the layer or a dict
-  keyed by `collection_name` (the variable's short name by default).
+  keyed by `collection_name` (the variable's short name by default). The
+  regularization loss is named after `loss_name` (e.g. 'kernel') if given, as
+  tf_slim names the losses of its Keras-built layers, else after `name`.
   """
   collections = utils.get_variable_collections(variables_collections,
                                                collection_name or name)
+  if regularizer is not None and loss_name is not None:
+    scope = tf.compat.v1.get_default_graph().get_name_scope()
+    regularizer = _NamedRegularizer(
+        regularizer, '%s%s/Regularizer' % (scope + '/' if scope else '', loss_name))
   return variables.model_variable(name, shape=shape, dtype=dtype,
                                   initializer=initializer, regularizer=regularizer,
                                   trainable=trainable, collections=collections)

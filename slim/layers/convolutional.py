@@ -1,4 +1,4 @@
-"""Convolution layers: N-d convolution, separable and depthwise convolution."""
+"""Convolution layers: N-d convolution, separable, depthwise and in-plane convolution."""
 import tensorflow as tf
 
 from slim.layers import _common
@@ -7,7 +7,8 @@ from slim.ops.arg_scope import add_arg_scope
 
 __all__ = ['convolution', 'convolution1d', 'convolution2d', 'convolution3d',
            'conv1d', 'conv2d', 'conv3d',
-           'separable_convolution2d', 'separable_conv2d']
+           'separable_convolution2d', 'separable_conv2d',
+           'convolution2d_in_plane', 'conv2d_in_plane']
 
 _CONV_DATA_FORMATS = (None, 'NWC', 'NCW', 'NHWC', 'NCHW', 'NDHWC', 'NCDHW')
 _DATA_FORMAT_BY_RANK = {(3, False): 'NWC', (4, False): 'NHWC', (5, False): 'NDHWC',
@@ -38,12 +39,17 @@ def _convolution(layer, inputs, num_outputs, kernel_size, stride, padding, data_
                  weights_regularizer, biases_initializer, biases_regularizer, reuse,
                  variables_collections, outputs_collections, trainable, scope, conv_dims):
   """`convolution`, with `layer` naming the public function in errors."""
-  _common.check_data_format(layer, data_format, _CONV_DATA_FORMATS)
+  if data_format not in _CONV_DATA_FORMATS:
+    raise ValueError('%s: Invalid data_format: %r, expected one of %s'
+                     % (layer, data_format, ', '.join(map(repr, _CONV_DATA_FORMATS))))
   inputs = _common.to_tensor(layer, inputs)
-  if conv_dims is not None:
-    rank = _common.check_rank(layer, inputs, (conv_dims + 2,))
-  else:
-    rank = _common.check_rank(layer, inputs, (3, 4, 5))
+  rank = inputs.get_shape().ndims
+  if conv_dims is not None and rank != conv_dims + 2:
+    raise ValueError('%s: Convolution expects input with rank %d, got %s (inputs of shape '
+                     '%s)' % (layer, conv_dims + 2, rank, inputs.get_shape()))
+  if rank not in (3, 4, 5):
+    raise ValueError('%s: Convolution not supported for input with rank %s: inputs must '
+                     'have rank 3, 4 or 5 (shape %s)' % (layer, rank, inputs.get_shape()))
   spatial_dims = rank - 2
   _common.check_int(layer, 'num_outputs', num_outputs)
   kernel_size = _common.positive_ints(layer, 'kernel_size', kernel_size, spatial_dims)
@@ -61,7 +67,8 @@ def _convolution(layer, inputs, num_outputs, kernel_size, stride, padding, data_
   with _common.layer_scope(scope, 'Conv', inputs, reuse) as sc:
     weights = _common.layer_variable(
         'weights', list(kernel_size) + [in_channels, num_outputs], dtype,
-        weights_initializer, weights_regularizer, trainable, variables_collections)
+        weights_initializer, weights_regularizer, trainable, variables_collections,
+        loss_name='kernel')
     kernel = _common.as_tensor(weights)
     if rank == 4 and _covers_whole_input(inputs, kernel_size, rate, padding, data_format):
       outputs = _whole_input_conv(inputs, kernel)
@@ -72,7 +79,7 @@ def _convolution(layer, inputs, num_outputs, kernel_size, stride, padding, data_
     if not normalizer_fn and biases_initializer is not None:
       biases = _common.layer_variable('biases', [num_outputs], dtype, biases_initializer,
                                       biases_regularizer, trainable,
-                                      variables_collections)
+                                      variables_collections, loss_name='bias')
       outputs = tf.nn.bias_add(outputs, _common.as_tensor(biases),
                                data_format='NCHW' if first else None)
     return _common.finish(outputs, outputs_collections, sc.name, normalizer_fn,
@@ -230,7 +237,7 @@ def separable_convolution2d(inputs,
     The output tensor.
   """
   layer = 'separable_conv2d'
-  _common.check_data_format(layer, data_format, ('NHWC', 'NCHW'))
+  _common.check_data_format(layer, data_format, ('NCHW', 'NHWC'))
   inputs = _common.to_tensor(layer, inputs)
   _common.check_rank(layer, inputs, (4,))
   _common.check_int(layer, 'num_outputs', num_outputs, allow_none=True)
@@ -246,16 +253,19 @@ def separable_convolution2d(inputs,
   if pointwise_initializer is None:
     pointwise_initializer = weights_initializer
 
+  # tf_slim builds the separable case from a Keras layer (losses named after
+  # 'depthwise_kernel', 'pointwise_kernel', 'bias'), the depthwise one directly.
+  separable = num_outputs is not None
   with _common.layer_scope(scope, 'SeparableConv2d', inputs, reuse) as sc:
     depthwise = _common.layer_variable(
         'depthwise_weights', [kernel_h, kernel_w, in_channels, depth_multiplier], dtype,
         weights_initializer, weights_regularizer, trainable, variables_collections,
-        'weights')
-    if num_outputs is not None:
+        'weights', loss_name='depthwise_kernel' if separable else None)
+    if separable:
       pointwise = _common.layer_variable(
           'pointwise_weights', [1, 1, in_channels * depth_multiplier, num_outputs], dtype,
           pointwise_initializer, weights_regularizer, trainable, variables_collections,
-          'weights')
+          'weights', loss_name='pointwise_kernel')
       outputs = tf.nn.separable_conv2d(inputs, _common.as_tensor(depthwise),
                                        _common.as_tensor(pointwise), strides, padding,
                                        data_format=data_format, dilations=rate)
@@ -266,7 +276,8 @@ def separable_convolution2d(inputs,
     if not normalizer_fn and biases_initializer is not None:
       biases = _common.layer_variable('biases', [num_outputs], dtype, biases_initializer,
                                       biases_regularizer, trainable,
-                                      variables_collections)
+                                      variables_collections,
+                                      loss_name='bias' if separable else None)
       outputs = tf.nn.bias_add(outputs, _common.as_tensor(biases),
                                data_format=data_format)
     return _common.finish(outputs, outputs_collections, sc.name, normalizer_fn,
@@ -274,3 +285,64 @@ def separable_convolution2d(inputs,
 
 
 separable_conv2d = separable_convolution2d
+
+
+@add_arg_scope
+def convolution2d_in_plane(inputs,
+                           kernel_size,
+                           stride=1,
+                           padding='SAME',
+                           activation_fn=tf.nn.relu,
+                           normalizer_fn=None,
+                           normalizer_params=None,
+                           weights_initializer=initializers.xavier_initializer(),
+                           weights_regularizer=None,
+                           biases_initializer=tf.compat.v1.zeros_initializer(),
+                           biases_regularizer=None,
+                           reuse=None,
+                           variables_collections=None,
+                           outputs_collections=None,
+                           trainable=True,
+                           scope=None):
+  """Convolves every channel of an NHWC input with the same 2-d kernel.
+
+  Creates `weights` `[kh, kw, 1, 1]`, shared by all channels, and unless a
+  normalizer is given or `biases_initializer` is None, `biases` `[channels]`,
+  in the variable scope `scope` (default 'ConvInPlane'). Useful for fixed
+  per-channel filters such as image gradients (kernel_size [1, 2] or [2, 1]).
+
+  Args:
+    inputs: a 4-d NHWC tensor with known channels.
+    kernel_size: 2 positive ints or one int.
+    stride: 2 positive ints or one int.
+    Other arguments as for `convolution`.
+
+  Returns:
+    A tensor with the channels of `inputs`.
+
+  Raises:
+    ValueError: inputs not of rank 4 or unknown channels, bad sizes or padding.
+  """
+  layer = 'conv2d_in_plane'
+  inputs = _common.to_tensor(layer, inputs)
+  _common.check_rank(layer, inputs, (4,))
+  kernel_h, kernel_w = _common.positive_ints(layer, 'kernel_size', kernel_size, 2)
+  stride_h, stride_w = _common.positive_ints(layer, 'stride', stride, 2)
+  padding = _common.check_padding(layer, padding)
+  channels = _common.known_dimension(layer, inputs, -1)
+  dtype = inputs.dtype.base_dtype
+  with _common.layer_scope(scope, 'ConvInPlane', inputs, reuse) as sc:
+    weights = _common.layer_variable('weights', [kernel_h, kernel_w, 1, 1], dtype,
+                                     weights_initializer, weights_regularizer, trainable,
+                                     variables_collections)
+    kernel = tf.tile(_common.as_tensor(weights), [1, 1, channels, 1])
+    outputs = tf.nn.depthwise_conv2d(inputs, kernel, [1, stride_h, stride_w, 1], padding)
+    if not normalizer_fn and biases_initializer is not None:
+      biases = _common.layer_variable('biases', [channels], dtype, biases_initializer,
+                                      biases_regularizer, trainable, variables_collections)
+      outputs = tf.nn.bias_add(outputs, _common.as_tensor(biases))
+    return _common.finish(outputs, outputs_collections, sc.name, normalizer_fn,
+                          normalizer_params, activation_fn)
+
+
+conv2d_in_plane = convolution2d_in_plane

@@ -1,218 +1,315 @@
-"""Normalization layers: batch normalization.
-
-`batch_norm` keeps TF-Slim's contract in graph mode: in training its moving
-statistics are updated by ops placed in `updates_collections` (UPDATE_OPS by
-default, run them with the train op), or in place when `updates_collections`
-is None. In eager mode and inside a `tf.function` of an eager program there
-are no collections: training calls update the moving statistics themselves.
+"""Normalizations without moving statistics: layer, instance and group
+normalization, unit and Poincaré normalization. (Batch normalization is in
+`batch_normalization.py`.)
 """
 import tensorflow as tf
 
 from slim.layers import _common
-from slim.layers import utils
 from slim.ops.arg_scope import add_arg_scope
 
-__all__ = ['batch_norm']
-
-_UPDATE_OPS = tf.compat.v1.GraphKeys.UPDATE_OPS
+__all__ = ['group_norm', 'instance_norm']
 
 
-def _moving_average_update(moving, value, decay):
-  """moving <- moving * decay + value * (1 - decay); returns the assign op."""
-  with tf.name_scope('AssignMovingAvg'):
-    delta = (moving - tf.cast(value, moving.dtype)) * (1.0 - decay)
-    return moving.assign_sub(delta)
+def _affine_params(shape, dtype, center, scale, param_initializers, variables_collections,
+                   trainable):
+  """`beta` (if center) and `gamma` (if scale) of shape `shape`; None if unused."""
+  initializers = param_initializers or {}
+
+  def make(name, default_initializer):
+    return _common.as_tensor(_common.layer_variable(
+        name, shape, dtype, initializers.get(name, default_initializer), None, trainable,
+        variables_collections))
+
+  beta = make('beta', tf.compat.v1.zeros_initializer()) if center else None
+  gamma = make('gamma', tf.compat.v1.ones_initializer()) if scale else None
+  return beta, gamma
 
 
-class _Params(object):
-  """The variables of a batch-norm layer (beta/gamma may be constants)."""
-
-  def __init__(self, params_shape, dtype, center, scale, param_initializers,
-               param_regularizers, variables_collections, trainable):
-    initializers = param_initializers or {}
-    regularizers = param_regularizers or {}
-
-    def make(name, default_initializer, is_trainable, regularize=True):
-      return _common.layer_variable(
-          name, params_shape, dtype, initializers.get(name, default_initializer),
-          regularizers.get(name) if regularize else None, is_trainable,
-          variables_collections)
-
-    zeros, ones = tf.compat.v1.zeros_initializer(), tf.compat.v1.ones_initializer()
-    self.beta = make('beta', zeros, trainable) if center else None
-    self.gamma = make('gamma', ones, trainable) if scale else None
-    # Moving statistics are never partitioned, whatever the scope's partitioner.
-    with tf.compat.v1.variable_scope(tf.compat.v1.get_variable_scope()) as local_scope:
-      local_scope.set_partitioner(None)
-      self.moving_mean = make('moving_mean', zeros, False, regularize=False)
-      self.moving_variance = make('moving_variance', ones, False, regularize=False)
-
-
-def _apply_updates(is_training, updates_fn, moving_vars, updates_collections, outputs):
-  """Runs or registers the moving-statistics updates of a training call.
-
-  Returns `outputs`, made to depend on the updates when they run in place.
-  """
-  training = utils.constant_value(is_training)
-  if training is not None and not training:
-    return outputs
-  if updates_collections is None or not _common.in_graph_mode():
-
-    def force_updates():
-      with tf.control_dependencies(updates_fn()):
-        return tf.nest.map_structure(tf.identity, outputs)
-
-    return utils.smart_cond(is_training, force_updates, lambda: outputs)
-
-  update_mean, update_variance = utils.smart_cond(
-      is_training, updates_fn, lambda: [tf.identity(v) for v in moving_vars])
-  tf.compat.v1.add_to_collections(updates_collections, update_mean)
-  tf.compat.v1.add_to_collections(updates_collections, update_variance)
-  return outputs
-
-
-def _fused(inputs, params, is_training, epsilon, data_format):
-  """Fused batch norm of a 4-d input: (outputs, batch_mean, batch_variance)."""
-  gamma = params.gamma if params.gamma is not None else tf.ones_like(params.moving_mean)
-  beta = params.beta if params.beta is not None else tf.zeros_like(params.moving_mean)
-
-  def training():
-    return tf.compat.v1.nn.fused_batch_norm(inputs, gamma, beta, epsilon=epsilon,
-                                            data_format=data_format)
-
-  def inference():
-    return tf.compat.v1.nn.fused_batch_norm(
-        inputs, gamma, beta, mean=params.moving_mean, variance=params.moving_variance,
-        epsilon=epsilon, is_training=False, data_format=data_format)
-
-  return utils.smart_cond(is_training, training, inference)
+def _reshaped(tensor, shape):
+  return None if tensor is None else tf.reshape(tensor, shape)
 
 
 @add_arg_scope
-def batch_norm(inputs,
-               decay=0.999,
+def layer_norm(inputs,
                center=True,
-               scale=False,
-               epsilon=0.001,
+               scale=True,
                activation_fn=None,
-               param_initializers=None,
-               param_regularizers=None,
-               updates_collections=_UPDATE_OPS,
-               is_training=True,
                reuse=None,
                variables_collections=None,
                outputs_collections=None,
                trainable=True,
-               batch_weights=None,
-               fused=None,
-               data_format=_common.DATA_FORMAT_NHWC,
-               zero_debias_moving_mean=False,
-               scope=None,
-               renorm=False,
-               renorm_clipping=None,
-               renorm_decay=0.99,
-               adjustment=None):
-  """Adds batch normalization (Ioffe & Szegedy, 2015), then the activation.
+               begin_norm_axis=1,
+               begin_params_axis=-1,
+               scope=None):
+  """Adds layer normalization (Ba, Kiros & Hinton, 2016), then the activation.
 
-  Normalizes over every axis but the channels (last, or second for NCHW).
-  Creates, in the variable scope `scope` (default 'BatchNorm'): `beta` if
-  `center`, `gamma` if `scale`, and the non-trainable `moving_mean` and
-  `moving_variance`.
+  Normalizes over axes `begin_norm_axis ... rank - 1` of each example, then
+  scales and shifts by `gamma` and `beta` of shape
+  `inputs.shape[begin_params_axis:]` (by default the channels). Creates `beta`
+  if `center` and `gamma` if `scale` in the variable scope `scope` (default
+  'LayerNorm'). The variance epsilon is 1e-12 (1e-3 for float16).
 
   Args:
-    inputs: a tensor of rank >= 2 with known channels.
-    decay: decay of the moving averages, e.g. 0.999, 0.99 or 0.9.
-    center: add the learned offset `beta`.
-    scale: multiply by the learned `gamma` (not needed before relu + conv).
-    epsilon: added to the variance.
+    inputs: a tensor of known rank; `inputs.shape[begin_params_axis:]` known.
+    center, scale: create and apply `beta`, `gamma`.
     activation_fn: applied last; None for linear.
-    param_initializers: dict of initializers for 'beta', 'gamma',
-      'moving_mean', 'moving_variance'.
-    param_regularizers: dict of regularizers for 'beta' and 'gamma'.
-    updates_collections: graph mode: the collections that receive the update
-      ops of the moving statistics; None to update in place.
-    is_training: Python bool or boolean tensor: batch statistics (and update
-      the moving ones) when true, moving statistics when false.
+    begin_norm_axis: first axis normalized over (negative counts from the end).
+    begin_params_axis: first axis of the shape of `beta` and `gamma`.
     reuse, variables_collections, outputs_collections, trainable, scope: as
       for `slim.conv2d`.
-    batch_weights: optional `[batch]` tensor weighting the examples in the
-      batch statistics.
-    fused: None or True use the fused kernel where possible (rank 2 or 4, no
-      batch_weights, renorm or adjustment); False never.
-    data_format: 'NHWC' or 'NCHW'.
-    zero_debias_moving_mean: zero-debias the moving mean.
-    renorm, renorm_clipping, renorm_decay: batch renormalization (Ioffe, 2017).
-    adjustment: function `shape -> (scale, bias)` adjusting the normalized
-      output in training.
 
   Returns:
-    The normalized tensor, the shape of `inputs`.
+    A tensor of the shape and dtype of `inputs`.
 
   Raises:
-    ValueError: a data_format other than NHWC/NCHW, undefined rank or
-      channels.
+    ValueError: undefined rank, an axis not below the rank, or
+      `inputs.shape[begin_params_axis:]` not fully defined.
+
+  Example:
+    net = slim.fully_connected(net, 256, normalizer_fn=slim.layer_norm)
   """
-  layer = 'batch_norm'
-  _common.check_data_format(layer, data_format, ('NHWC', 'NCHW'))
+  layer = 'layer_norm'
   inputs = _common.to_tensor(layer, inputs)
+  shape = inputs.get_shape()
+  rank = shape.ndims
+  if rank is None:
+    raise ValueError('%s: Inputs %s has undefined rank.' % (layer, inputs.name))
+  if begin_norm_axis < 0:
+    begin_norm_axis += rank
+  if begin_params_axis >= rank or begin_norm_axis >= rank:
+    raise ValueError('%s: begin_params_axis (%d) and begin_norm_axis (%d) must be < '
+                     'rank(inputs) (%d)' % (layer, begin_params_axis, begin_norm_axis, rank))
+  params_shape = shape[begin_params_axis:]
+  if not params_shape.is_fully_defined():
+    raise ValueError('%s: Inputs %s: shape(inputs)[%s:] is not fully defined: %s'
+                     % (layer, inputs.name, begin_params_axis, shape))
+  dtype = inputs.dtype.base_dtype
+  with _common.layer_scope(scope, 'LayerNorm', inputs, reuse) as sc:
+    beta, gamma = _affine_params(params_shape, dtype, center, scale, None,
+                                 variables_collections, trainable)
+    mean, variance = tf.nn.moments(inputs, list(range(begin_norm_axis, rank)),
+                                   keepdims=True)
+    epsilon = 1e-3 if dtype == tf.float16 else 1e-12
+    outputs = tf.nn.batch_normalization(inputs, mean, variance, offset=beta, scale=gamma,
+                                        variance_epsilon=epsilon)
+    outputs.set_shape(shape)
+    return _common.finish(outputs, outputs_collections, sc.name,
+                          activation_fn=activation_fn)
+
+
+@add_arg_scope
+def instance_norm(inputs,
+                  center=True,
+                  scale=True,
+                  epsilon=1e-6,
+                  activation_fn=None,
+                  param_initializers=None,
+                  reuse=None,
+                  variables_collections=None,
+                  outputs_collections=None,
+                  trainable=True,
+                  data_format=_common.DATA_FORMAT_NHWC,
+                  scope=None):
+  """Adds instance normalization (Ulyanov et al., 2016), then the activation.
+
+  Normalizes each channel of each example over its other (spatial) axes, then
+  scales and shifts per channel. Creates `beta` if `center` and `gamma` if
+  `scale`, of shape `[channels]`, in the variable scope `scope` (default
+  'InstanceNorm').
+
+  Args:
+    inputs: a tensor of rank >= 2, `[batch, ..., channels]` (NHWC) or
+      `[batch, channels, ...]` (NCHW), with known channels.
+    epsilon: added to the variance.
+    param_initializers: dict of initializers for 'beta' and 'gamma'.
+    data_format: 'NHWC' or 'NCHW'.
+    Other arguments as for `layer_norm`.
+
+  Returns:
+    A tensor of the shape of `inputs`.
+
+  Raises:
+    ValueError: undefined rank or channels, or a bad data_format.
+  """
+  layer = 'instance_norm'
+  inputs = _common.to_tensor(layer, inputs)
+  shape = inputs.get_shape()
+  rank = shape.ndims
+  if rank is None:
+    raise ValueError('%s: Inputs %s has undefined rank.' % (layer, inputs.name))
+  _common.check_data_format(layer, data_format, ('NCHW', 'NHWC'))
+  channel_axis = 1 if data_format == _common.DATA_FORMAT_NCHW else rank - 1
+  channels = tf.compat.dimension_value(shape[channel_axis])
+  if channels is None:
+    raise ValueError('%s: Inputs %s has undefined channels dimension %s.'
+                     % (layer, inputs.name, shape[channel_axis:channel_axis + 1]))
+  with _common.layer_scope(scope, 'InstanceNorm', inputs, reuse) as sc:
+    beta, gamma = _affine_params([channels], inputs.dtype.base_dtype, center, scale,
+                                 param_initializers, variables_collections, trainable)
+    if channel_axis == 1:
+      broadcast = [1, channels] + [1] * (rank - 2)
+      beta, gamma = _reshaped(beta, broadcast), _reshaped(gamma, broadcast)
+    axes = [axis for axis in range(1, rank) if axis != channel_axis]
+    mean, variance = tf.nn.moments(inputs, axes, keepdims=True)
+    outputs = tf.nn.batch_normalization(inputs, mean, variance, beta, gamma, epsilon,
+                                        name='instancenorm')
+    return _common.finish(outputs, outputs_collections, sc.name,
+                          activation_fn=activation_fn)
+
+
+def _group_norm_axes(layer, inputs, groups, channels_axis, reduction_axes):
+  """Checks the axes of `group_norm`; returns (channels_axis, channels,
+  reduction_axes) with non-negative axes."""
   rank = inputs.get_shape().ndims
   if rank is None:
     raise ValueError('%s: Inputs %s has undefined rank.' % (layer, inputs.name))
-  channels_first = data_format == _common.DATA_FORMAT_NCHW
-  channels = _common.known_dimension(layer, inputs, 1 if channels_first else -1,
-                                     'channels dimension (`C`)')
-  fusable = (batch_weights is None and not renorm and adjustment is None and
-             rank in (2, 4) and not zero_debias_moving_mean)
-  use_fused = fused is not False and fusable
-  if renorm or adjustment is not None or zero_debias_moving_mean:
-    raise NotImplementedError('batch_norm: renorm, adjustment and zero_debias_moving_mean '
-                              'are not implemented yet')
+  if channels_axis > rank - 1:
+    raise ValueError('%s: Axis is out of bounds: channels_axis %d for inputs of rank %d'
+                     % (layer, channels_axis, rank))
+  if channels_axis < 0:
+    channels_axis += rank
+  channels = tf.compat.dimension_value(inputs.get_shape()[channels_axis])
+  if channels is None:
+    raise ValueError('%s: Inputs %s has undefined channel dimension: %d.'
+                     % (layer, inputs.name, channels_axis))
+  reduction_axes = [axis + rank if axis < 0 else axis for axis in reduction_axes]
+  for axis in reduction_axes:
+    if axis >= rank:
+      raise ValueError('%s: Axis is out of bounds: reduction axis %d for inputs of rank %d'
+                       % (layer, axis, rank))
+    if tf.compat.dimension_value(inputs.get_shape()[axis]) is None:
+      raise ValueError('%s: Inputs %s has undefined dimensions %d.'
+                       % (layer, inputs.name, axis))
+    if axis == channels_axis:
+      raise ValueError('%s: reduction_axis must be mutually exclusive with channels_axis, '
+                       'received both %d' % (layer, axis))
+  if groups > channels:
+    raise ValueError('%s: Invalid groups %d for %d channels.' % (layer, groups, channels))
+  if channels % groups != 0:
+    raise ValueError('%s: %d channels is not commensurate with %d groups.'
+                     % (layer, channels, groups))
+  return channels_axis, channels, reduction_axes
 
-  with _common.layer_scope(scope, 'BatchNorm', inputs, reuse) as sc:
-    param_dtype = tf.float32 if use_fused else inputs.dtype.base_dtype
-    params = _Params([channels], param_dtype, center, scale, param_initializers,
-                     param_regularizers, variables_collections, trainable)
-    if use_fused:
-      original_shape = inputs.get_shape()
-      x = inputs
-      if rank == 2:
-        x = tf.reshape(inputs, [-1, channels, 1, 1] if channels_first
-                       else [-1, 1, 1, channels])
-      outputs, mean, variance = _fused(x, params, is_training, epsilon, data_format)
-      if rank == 2:
-        outputs = tf.reshape(outputs, tf.shape(inputs))
-      outputs.set_shape(original_shape)
+
+@add_arg_scope
+def group_norm(inputs,
+               groups=32,
+               channels_axis=-1,
+               reduction_axes=(-3, -2),
+               center=True,
+               scale=True,
+               epsilon=1e-6,
+               activation_fn=None,
+               param_initializers=None,
+               reuse=None,
+               variables_collections=None,
+               outputs_collections=None,
+               trainable=True,
+               scope=None,
+               mean_close_to_zero=False):
+  """Adds group normalization (Wu & He, 2018), then the activation.
+
+  Splits the channels into `groups` groups and normalizes each group of each
+  example over `reduction_axes`, then scales and shifts per channel. Creates
+  `beta` if `center` and `gamma` if `scale`, of shape `[channels]`, in the
+  variable scope `scope` (default 'GroupNorm').
+
+  Args:
+    inputs: a tensor of rank >= 2 whose dimensions but the batch are known.
+    groups: the number of groups; must divide the channels.
+    channels_axis: the channels axis (negative counts from the end).
+    reduction_axes: axes to normalize over, other than `channels_axis`; NHWC:
+      channels_axis=-1, reduction_axes=(-3, -2); NCHW: -3 and (-2, -1).
+    epsilon: added to the variance.
+    param_initializers: dict of initializers for 'beta' and 'gamma'.
+    mean_close_to_zero: compute the variance from sufficient statistics
+      (sum of squares), as the fused batch norm does.
+    Other arguments as for `layer_norm`.
+
+  Returns:
+    A tensor of the shape of `inputs`.
+
+  Raises:
+    ValueError: undefined rank or dimensions, an axis out of bounds, the
+      channels axis among the reduction axes, or groups not dividing channels.
+  """
+  layer = 'group_norm'
+  inputs = _common.to_tensor(layer, inputs)
+  channels_axis, channels, reduction_axes = _group_norm_axes(
+      layer, inputs, groups, channels_axis, reduction_axes)
+  dynamic_shape = tf.shape(inputs)
+  shape = [tf.compat.dimension_value(dim) for dim in inputs.get_shape()]
+  shape = [dynamic_shape[i] if dim is None else dim for i, dim in enumerate(shape)]
+  grouped_shape = (shape[:channels_axis] + [groups, channels // groups] +
+                   shape[channels_axis + 1:])
+  broadcast = ([1] * channels_axis + [groups, channels // groups] +
+               [1] * (len(shape) - channels_axis - 1))
+  grouped = tf.reshape(inputs, grouped_shape)
+  moments_axes = [channels_axis + 1] + [axis + 1 if axis > channels_axis else axis
+                                        for axis in reduction_axes]
+  with _common.layer_scope(scope, 'GroupNorm', grouped, reuse) as sc:
+    beta, gamma = _affine_params([channels], grouped.dtype.base_dtype, center, scale,
+                                 param_initializers, variables_collections, trainable)
+    beta, gamma = _reshaped(beta, broadcast), _reshaped(gamma, broadcast)
+    if mean_close_to_zero:
+      counts, mean_ss, variance_ss, _ = tf.nn.sufficient_statistics(
+          grouped, moments_axes, keepdims=True)
+      mean, variance = tf.nn.normalize_moments(counts, mean_ss, variance_ss, shift=None)
     else:
-      axes = [0] + list(range(2, rank)) if channels_first else list(range(rank - 1))
-      broadcast = [1, channels] + [1] * (rank - 2) if channels_first else [channels]
-
-      def batch_moments():
-        if batch_weights is None:
-          return tf.nn.moments(inputs, axes)
-        weights = tf.reshape(tf.convert_to_tensor(batch_weights),
-                             [-1] + [1] * (rank - 1))
-        return tf.nn.weighted_moments(inputs, axes, weights)
-
-      training = utils.constant_value(is_training)
-      if training is None or training:
-        mean, variance = batch_moments()
-      else:
-        mean, variance = params.moving_mean, params.moving_variance
-      use_mean, use_variance = utils.smart_cond(
-          is_training, lambda: (mean, variance),
-          lambda: (tf.identity(params.moving_mean), tf.identity(params.moving_variance)))
-      reshape = lambda t: None if t is None else tf.reshape(t, broadcast)
-      outputs = tf.nn.batch_normalization(inputs, reshape(use_mean), reshape(use_variance),
-                                          reshape(params.beta), reshape(params.gamma),
-                                          epsilon)
-      outputs.set_shape(inputs.get_shape())
-
-    def updates():
-      return [_moving_average_update(params.moving_mean, mean, decay),
-              _moving_average_update(params.moving_variance, variance, decay)]
-
-    outputs = _apply_updates(is_training, updates,
-                             (params.moving_mean, params.moving_variance),
-                             updates_collections, outputs)
+      mean, variance = tf.nn.moments(grouped, moments_axes, keepdims=True)
+    gain = tf.math.rsqrt(variance + epsilon)
+    offset = -mean * gain
+    if gamma is not None:
+      gain *= gamma
+      offset *= gamma
+    if beta is not None:
+      offset += beta
+    outputs = tf.reshape(grouped * gain + offset, shape)
     return _common.finish(outputs, outputs_collections, sc.name,
                           activation_fn=activation_fn)
+
+
+@add_arg_scope
+def unit_norm(inputs, dim, epsilon=1e-7, scope=None):
+  """Divides `inputs` by its L2 norm along `dim`: `x / sqrt(eps + sum(x**2))`.
+
+  Args:
+    inputs: a tensor of known rank.
+    dim: the axis to normalize along, in [0, rank).
+    epsilon: added under the square root.
+    scope: the variable scope (default 'UnitNorm').
+
+  Raises:
+    ValueError: unknown rank, or `dim` not in [0, rank).
+  """
+  layer = 'unit_norm'
+  inputs = _common.to_tensor(layer, inputs)
+  rank = inputs.get_shape().ndims
+  if rank is None:
+    raise ValueError('%s: The input rank must be known.' % layer)
+  if not 0 <= dim < rank:
+    raise ValueError('%s: dim must be positive but smaller than the input rank (%d), '
+                     'received %r' % (layer, rank, dim))
+  with tf.compat.v1.variable_scope(scope, 'UnitNorm', [inputs]):
+    lengths = tf.sqrt(epsilon + tf.reduce_sum(tf.square(inputs), dim, keepdims=True))
+    return tf.math.divide(inputs, lengths)
+
+
+def poincare_normalize(x, axis=1, epsilon=1e-5, name=None):
+  """Projects `x` into the Poincaré ball: slices along `axis` whose norm is
+  above `1 - epsilon` are scaled to norm `1 - epsilon`, others are unchanged.
+
+  Args:
+    x: a tensor.
+    axis: an axis or list of axes along which to normalize.
+    epsilon: distance kept from the unit sphere.
+    name: the name scope (default 'poincare_normalize').
+
+  Returns:
+    A tensor of the shape of `x`.
+  """
+  with tf.compat.v1.name_scope(name, 'poincare_normalize', [x]) as name:
+    x = tf.convert_to_tensor(x, name='x')
+    square_sum = tf.reduce_sum(tf.square(x), axis, keepdims=True)
+    inverse_norm = tf.minimum((1. - epsilon) * tf.math.rsqrt(square_sum), 1.)
+    return tf.multiply(x, inverse_norm, name=name)

@@ -7,21 +7,35 @@ from slim.ops.arg_scope import add_arg_scope
 
 __all__ = ['avg_pool2d', 'avg_pool3d', 'max_pool2d', 'max_pool3d', 'pool']
 
-_FORMATS = {2: ('NHWC', 'NCHW'), 3: ('NDHWC', 'NCDHW')}
-_POOL_OPS = {'avg': tf.nn.avg_pool, 'max': tf.nn.max_pool}
+_FORMATS = {2: ('NCHW', 'NHWC'), 3: ('NCDHW', 'NDHWC')}
+# tf.nn ops and the names tf_slim's pooling ops have ('MaxPool2D/MaxPool').
+_POOL_OPS = {('avg', 2): (tf.nn.avg_pool2d, 'AvgPool'), ('max', 2): (tf.nn.max_pool2d, 'MaxPool'),
+             ('avg', 3): (tf.nn.avg_pool3d, 'AvgPool3D'),
+             ('max', 3): (tf.nn.max_pool3d, 'MaxPool3D')}
 
 
 def _pool(kind, layer, default_scope, spatial_dims, inputs, kernel_size, stride,
           padding, data_format, outputs_collections, scope):
-  """Shared body of the fixed-rank pooling layers: checks, then `tf.nn` pooling."""
+  """Shared body of the fixed-rank pooling layers: checks, then `tf.nn` pooling.
+
+  3-d pooling runs channels last (TensorFlow has no NCDHW pooling kernels on
+  CPU): NCDHW inputs are transposed there and back.
+  """
   _common.check_data_format(layer, data_format, _FORMATS[spatial_dims])
   inputs = _common.to_tensor(layer, inputs)
   _common.check_rank(layer, inputs, (spatial_dims + 2,))
   kernel = _common.positive_ints(layer, 'kernel_size', kernel_size, spatial_dims)
   strides = _common.positive_ints(layer, 'stride', stride, spatial_dims)
   padding = _common.check_padding(layer, padding)
+  pool_op, op_name = _POOL_OPS[(kind, spatial_dims)]
   with _common.op_scope(scope, default_scope, inputs) as sc:
-    outputs = _POOL_OPS[kind](inputs, kernel, strides, padding, data_format=data_format)
+    if spatial_dims == 3 and _common.channels_first(data_format):
+      outputs = pool_op(tf.transpose(inputs, [0, 2, 3, 4, 1]), kernel, strides, padding,
+                        name=op_name)
+      outputs = tf.transpose(outputs, [0, 4, 1, 2, 3])
+    else:
+      outputs = pool_op(inputs, kernel, strides, padding, data_format=data_format,
+                        name=op_name)
     return utils.collect_named_outputs(outputs_collections, sc, outputs)
 
 

@@ -70,8 +70,8 @@ def l1_l2_regularizer(scale_l1=1.0, scale_l2=1.0, scope=None):
 
 
 def sum_regularizer(regularizer_list, scope=None):
-  """Returns a regularizer adding the non-None results of `regularizer_list`,
-  or None if the list holds no regularizer."""
+  """Returns a regularizer adding the non-None results of `regularizer_list`
+  (None when all are None), or None if the list holds no regularizer."""
   regularizer_list = [reg for reg in regularizer_list if reg is not None]
   if not regularizer_list:
     return None
@@ -80,7 +80,7 @@ def sum_regularizer(regularizer_list, scope=None):
     with tf.name_scope(scope or 'sum_regularizer') as name:
       penalties = [reg(weights) for reg in regularizer_list]
       penalties = [p for p in penalties if p is not None]
-      return tf.add_n(penalties, name=name)
+      return tf.add_n(penalties, name=name) if penalties else None
 
   return sum_reg
 

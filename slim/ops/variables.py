@@ -336,6 +336,14 @@ def _checkpoint_value_for(var, ckpt_name, ckpt_value):
   return ckpt_value
 
 
+def _checkpoint_reader(model_path):
+  """A reader of the checkpoint `model_path`: a file prefix, or a directory
+  holding checkpoints (its latest one is read)."""
+  if tf.io.gfile.isdir(model_path):
+    model_path = tf.train.latest_checkpoint(model_path) or model_path
+  return tf.compat.v1.train.NewCheckpointReader(model_path)
+
+
 def assign_from_checkpoint(model_path, var_list, ignore_missing_vars=False):
   """Returns `(assign_op, feed_dict)` restoring `var_list` from a checkpoint.
 
@@ -349,7 +357,7 @@ def assign_from_checkpoint(model_path, var_list, ignore_missing_vars=False):
   Raises:
     ValueError: a variable is missing (and not ignored) or its shape differs.
   """
-  reader = tf.train.load_checkpoint(model_path)
+  reader = _checkpoint_reader(model_path)
   feed_dict = {}
   assign_ops = []
   for ckpt_name, variables in _group_by_checkpoint_name(var_list).items():
@@ -386,7 +394,7 @@ def assign_from_checkpoint_fn(model_path, var_list, ignore_missing_vars=False,
   if not var_list:
     raise ValueError('assign_from_checkpoint_fn: var_list cannot be empty.')
   if ignore_missing_vars:
-    reader = tf.train.load_checkpoint(model_path)
+    reader = _checkpoint_reader(model_path)
     if not isinstance(var_list, dict):
       var_list = {get_variable_full_name(var): var for var in var_list}
     available = {}
