@@ -111,6 +111,9 @@ class Model(tf.Module):
     """Whether the first call has created the variables."""
     return self._built
 
+  # slim networks are graph-building Python (control flow on static values), so
+  # autograph has nothing to convert; converting every layer made tracing slow.
+  @tf.autograph.experimental.do_not_convert
   def __call__(self, *args, **kwargs):
     """Calls the network function, creating its variables on the first call."""
     scope = tf.compat.v1.get_variable_scope()
