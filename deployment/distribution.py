@@ -4,15 +4,13 @@
 (eager, `tf.function`) the way `model_deploy.deploy` does in a TF1 graph. The
 cluster comes from the `TF_CONFIG` environment variable (or a cluster resolver):
 
-| DeploymentConfig               | TF_CONFIG cluster                      | strategy                       |
-| ------------------------------ | -------------------------------------- | ------------------------------ |
-| num_clones=1, num_ps_tasks=0   | none, or a single task                 | the default strategy           |
-| num_clones=N>1, num_ps_tasks=0 | none, or a single task                 | MirroredStrategy over          |
-|                                |                                        | clone_device(0..N-1)           |
-| num_ps_tasks=0, num_replicas=1 | 'worker' (and 'chief'): 2+ tasks, no   | MultiWorkerMirroredStrategy    |
-|                                | 'ps'; this task a 'worker' or 'chief'  |                                |
-| num_ps_tasks=P, num_replicas=R | 'ps': P tasks, 'worker': R tasks; this | ParameterServerStrategy        |
-|                                | task the 'chief' (the coordinator)     |                                |
+- num_ps_tasks=0 and no cluster (TF_CONFIG unset, or a single task):
+  num_clones=1: the default strategy;
+  num_clones=N>1: MirroredStrategy over clone_device(0), ..., clone_device(N-1).
+- num_ps_tasks=0, num_replicas=1 and a cluster of 2+ tasks in 'worker' (and
+  'chief'), no 'ps', this task a 'worker' or the 'chief': MultiWorkerMirroredStrategy.
+- num_ps_tasks=P, num_replicas=R and a cluster of P 'ps' tasks and R 'worker'
+  tasks, this task the 'chief' (the coordinator): ParameterServerStrategy.
 
 Clones map to replicas in sync: on one machine each clone is a replica of the
 MirroredStrategy, on the device `clone_device` gives it. On the CPU the clones
@@ -37,6 +35,12 @@ A TF_CONFIG for two all-reduce workers, on the first of them:
 
     {"cluster": {"worker": ["host1:2222", "host2:2222"]},
      "task": {"type": "worker", "index": 0}}
+
+and on the coordinator of DeploymentConfig(num_replicas=2, num_ps_tasks=1):
+
+    {"cluster": {"chief": ["host0:2222"], "worker": ["host1:2222", "host2:2222"],
+                 "ps": ["host3:2222"]},
+     "task": {"type": "chief", "index": 0}}
 
 A replica's loss divided by `strategy.num_replicas_in_sync` (and the
 regularization losses likewise) gives, summed over replicas, the gradient

@@ -56,3 +56,14 @@ def small_net_data(num_examples=16, seed=0):
   images = rng.rand(num_examples, 6, 6, 2).astype(np.float32)
   labels = rng.randint(0, 3, size=num_examples)
   return images, labels
+
+
+SMALL_NET_SHAPES = {'conv1/weights': (3, 3, 2, 4), 'conv1/biases': (4,),
+                    'logits/weights': (36, 3), 'logits/biases': (3,)}
+
+
+def small_net_initial_values(seed=1):
+  """Fixed values for small_net's variables, so that separate runs start alike."""
+  rng = np.random.RandomState(seed)
+  return {name: (0.3 * rng.randn(*shape)).astype(np.float32)
+          for name, shape in sorted(SMALL_NET_SHAPES.items())}

@@ -146,7 +146,7 @@ def check_mirrored():
       strategy_vs_graph_trained_diff=_max_difference(mirrored['trained'], two['trained']))
 
 
-def _free_ports(count):
+def free_ports(count):
   sockets = [socket.socket() for _ in range(count)]
   for s in sockets:
     s.bind(('localhost', 0))
@@ -158,7 +158,7 @@ def _free_ports(count):
 
 def check_parameter_server():
   """In-process ps and worker servers on localhost; the strategy made from TF_CONFIG."""
-  ports = _free_ports(5)
+  ports = free_ports(5)
   cluster = {'worker': ['localhost:%d' % p for p in ports[:2]],
              'ps': ['localhost:%d' % p for p in ports[2:4]]}
   cluster_spec = tf.train.ClusterSpec(cluster)
@@ -207,7 +207,47 @@ def _numpy_small_net_loss(values, images, labels):
   return float(-log_probs[np.arange(len(labels)), labels].mean())
 
 
-CHECKS = {'mirrored': check_mirrored, 'parameter_server': check_parameter_server}
+def check_multi_worker():
+  """One worker of a MultiWorkerMirroredStrategy cluster (TF_CONFIG set by the caller):
+  small_net from fixed values on this worker's half of the 16 examples; returns the
+  gradients all-reduced over the workers."""
+  strategy = model_deploy.distribution_strategy(model_deploy.DeploymentConfig())
+  with strategy.scope():
+    model = slim.Model(helpers.small_net)
+    model(tf.zeros([1, 6, 6, 2]))
+  for name, value in helpers.small_net_initial_values().items():
+    model.variables_by_name[name].assign(value)
+  worker = tf.distribute.cluster_resolver.TFConfigClusterResolver().task_id
+  images, labels = _batches(2)[worker]
+
+  def replica_gradients():
+    with tf.GradientTape() as tape:
+      cross_entropy = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+          labels=labels, logits=model(tf.constant(images))))
+      loss = (cross_entropy + tf.add_n(model.losses)) / strategy.num_replicas_in_sync
+    return tape.gradient(loss, model.trainable_variables)
+
+  @tf.function
+  def step():
+    grads = strategy.run(replica_gradients)
+    return [strategy.reduce(tf.distribute.ReduceOp.SUM, g, axis=None) for g in grads]
+
+  grads = step()
+  is_multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+  return dict(multi_worker_mirrored=is_multi_worker,
+              worker=worker,
+              num_replicas=strategy.num_replicas_in_sync,
+              grads={v.name[:-2]: g.numpy().tolist()
+                     for v, g in zip(model.trainable_variables, grads)})
+
+
+def graph_one_clone_gradients():
+  """Gradients of graph deploy with one clone on the 16 examples, from fixed values."""
+  return _graph_run(1, helpers.small_net_initial_values())['grads']
+
+
+CHECKS = {'mirrored': check_mirrored, 'parameter_server': check_parameter_server,
+          'multi_worker': check_multi_worker}
 
 
 def main(names):

@@ -22,7 +22,8 @@ def test_defaults(graph):
   _check_devices(config, ['GPU:0'], [''], 'CPU:0')
   assert_device(config.variables_device(), 'CPU:0')
   assert (config.num_clones, config.clone_on_cpu, config.replica_id, config.num_replicas,
-          config.num_ps_tasks, config.ps_device, config.worker_device) == (1, False, 0, 1, 0, '', '')
+          config.num_ps_tasks, config.ps_device, config.worker_device) == (
+              1, False, 0, 1, 0, '', '')
 
 
 def test_cpu_only():

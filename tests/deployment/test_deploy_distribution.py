@@ -9,12 +9,14 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
 from deployment import distribution
 from deployment import model_deploy
 from tests.conftest import REPO
+from tests.deployment import multi_device_checks
 
 _CPUS_1 = {'CPU': 1, 'GPU': 0}
 _CPUS_2 = {'CPU': 2, 'GPU': 0}
@@ -132,7 +134,8 @@ def test_parameter_server_with_a_simple_resolver():
     (dict(num_ps_tasks=1, num_replicas=2), _workers(3, task_type='chief', chief=True, ps=1),
      r'the cluster has 1 ps and 3 worker tasks'),
     (dict(num_ps_tasks=1, ps_job_name='params'), _workers(1, 'chief', chief=True, ps=1),
-     r"ParameterServerStrategy names its jobs 'worker' and 'ps', received worker_job_name='worker', "
+     r"ParameterServerStrategy names its jobs 'worker' and 'ps', "
+     r"received worker_job_name='worker', "
      r"ps_job_name='params'"),
     (dict(num_ps_tasks=1), _workers(1, task_type='worker', ps=1),
      r"this task is a 'worker' task, but a ParameterServerStrategy is made on the 'chief'.*"
@@ -167,15 +170,30 @@ def test_local_device_count_reads_the_configuration():
   assert distribution.local_device_count('GPU') == len(tf.config.list_logical_devices('GPU'))
 
 
-def _run_checks(*names):
-  """Runs multi_device_checks in a fresh process (the CPU split into 2 devices)."""
+def _start_checks(names, tf_config=None):
+  """Starts multi_device_checks in a fresh process (the CPU split into 2 devices)."""
   env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL='2')
   env.pop('TF_CONFIG', None)
-  result = subprocess.run([sys.executable, '-m', 'tests.deployment.multi_device_checks']
-                          + list(names), cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=240)
-  assert result.returncode == 0, result.stderr[-4000:]
-  return json.loads(result.stdout.strip().splitlines()[-1])
+  if tf_config is not None:
+    env['TF_CONFIG'] = json.dumps(tf_config)
+  return subprocess.Popen([sys.executable, '-m', 'tests.deployment.multi_device_checks']
+                          + list(names), cwd=REPO, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
+
+
+def _results(process, timeout=240):
+  try:
+    stdout, stderr = process.communicate(timeout=timeout)
+  finally:
+    if process.poll() is None:
+      process.kill()
+      process.communicate()
+  assert process.returncode == 0, stderr[-4000:]
+  return json.loads(stdout.strip().splitlines()[-1])
+
+
+def _run_checks(*names):
+  return _results(_start_checks(names))
 
 
 def test_two_cpu_clones_in_graph_and_in_mirrored_strategy():
@@ -211,3 +229,22 @@ def test_parameter_server_strategy_on_in_process_servers():
   assert result['variable_devices'] == ['/job:ps/replica:0/task:%d/device:CPU:0' % (i % 2)
                                         for i in range(4)]
   assert abs(result['worker_loss'] - result['numpy_loss']) <= 1e-5
+
+
+@pytest.mark.slow
+def test_multi_worker_mirrored_strategy_on_two_local_workers():
+  """Two worker processes on localhost ports, from TF_CONFIG: their all-reduced
+  gradients are graph deploy's with one clone on both workers' examples."""
+  ports = multi_device_checks.free_ports(2)
+  cluster = {'worker': ['localhost:%d' % port for port in ports]}
+  workers = [_start_checks(['multi_worker'], {'cluster': cluster,
+                                              'task': {'type': 'worker', 'index': index}})
+             for index in range(2)]
+  results = [_results(worker)['multi_worker'] for worker in workers]
+  expected = multi_device_checks.graph_one_clone_gradients()
+  for index, result in enumerate(results):
+    assert (result['multi_worker_mirrored'], result['worker'], result['num_replicas']) == (
+        True, index, 2)
+    assert sorted(result['grads']) == sorted(expected)
+    for name, grad in result['grads'].items():
+      np.testing.assert_allclose(grad, expected[name], atol=1e-5)
