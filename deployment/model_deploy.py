@@ -32,6 +32,7 @@ In TF2 (eager, `tf.function`), `distribution_strategy(config)` gives the
 `tf.distribute` strategy that deploys the same way (see `deployment.distribution`).
 """
 import collections
+import numbers
 
 import tensorflow as tf
 
@@ -63,12 +64,18 @@ DeployedModel = collections.namedtuple('DeployedModel',
 _VARIABLE_OP_TYPES = frozenset(['Variable', 'VariableV2', 'VarHandleOp', 'AutoReloadVariable'])
 
 
+def _is_int(value):
+  return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
 def _check_int(name, value, minimum):
-  if isinstance(value, bool) or not isinstance(value, int):
+  """`value` as an int (numpy ints accepted) at least `minimum`."""
+  if not _is_int(value):
     raise TypeError('DeploymentConfig: %s must be an int, received %r (%s)'
                     % (name, value, type(value).__name__))
   if value < minimum:
     raise ValueError('DeploymentConfig: %s must be >= %d, received %d' % (name, minimum, value))
+  return int(value)
 
 
 class _ParameterServerChooser(object):
@@ -128,10 +135,10 @@ class DeploymentConfig(object):
                num_ps_tasks=0,
                worker_job_name='worker',
                ps_job_name='ps'):
-    _check_int('num_clones', num_clones, 1)
-    _check_int('replica_id', replica_id, 0)
-    _check_int('num_replicas', num_replicas, 1)
-    _check_int('num_ps_tasks', num_ps_tasks, 0)
+    num_clones = _check_int('num_clones', num_clones, 1)
+    replica_id = _check_int('replica_id', replica_id, 0)
+    num_replicas = _check_int('num_replicas', num_replicas, 1)
+    num_ps_tasks = _check_int('num_ps_tasks', num_ps_tasks, 0)
     if not isinstance(clone_on_cpu, bool):
       raise TypeError('DeploymentConfig: clone_on_cpu must be a bool, received %r'
                       % (clone_on_cpu,))
@@ -217,7 +224,7 @@ class DeploymentConfig(object):
     return None
 
   def _check_clone_index(self, method, clone_index):
-    if isinstance(clone_index, bool) or not isinstance(clone_index, int):
+    if not _is_int(clone_index):
       raise TypeError('DeploymentConfig.%s: clone_index must be an int, received %r'
                       % (method, clone_index))
     if not 0 <= clone_index < self._num_clones:

@@ -1,4 +1,5 @@
 """DeploymentConfig: devices and scopes as research/slim pins them, and bad configs."""
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -164,6 +165,13 @@ def test_clone_index_out_of_range(method):
       getattr(config, method)(index)
   with pytest.raises(TypeError, match=r'clone_index must be an int, received 0.5'):
     getattr(config, method)(0.5)
+
+
+def test_numpy_ints_are_ints():
+  config = model_deploy.DeploymentConfig(num_clones=np.int64(2), num_ps_tasks=np.int32(1))
+  assert (config.num_clones, config.num_ps_tasks) == (2, 1)
+  assert type(config.num_clones) is int  # pylint: disable=unidiomatic-typecheck
+  assert config.clone_scope(np.int64(1)) == 'clone_1'
 
 
 def test_repr_names_every_argument():
