@@ -130,13 +130,16 @@ class _NamedRegularizer(object):
 
 
 def layer_variable(name, shape, dtype, initializer, regularizer, trainable,
-                   variables_collections, collection_name=None, loss_name=None):
+                   variables_collections, collection_name=None, loss_name=None,
+                   synchronization=tf.VariableSynchronization.AUTO,
+                   aggregation=tf.VariableAggregation.NONE):
   """Creates (or reuses) a model variable of a layer in the current scope.
 
   `variables_collections` is a list for every variable of the layer or a dict
   keyed by `collection_name` (the variable's short name by default). The
   regularization loss is named after `loss_name` (e.g. 'kernel') if given, as
   tf_slim names the losses of its Keras-built layers, else after `name`.
+  `synchronization` and `aggregation` say how `tf.distribute` keeps replicas.
   """
   collections = utils.get_variable_collections(variables_collections,
                                                collection_name or name)
@@ -146,7 +149,8 @@ def layer_variable(name, shape, dtype, initializer, regularizer, trainable,
         regularizer, '%s%s/Regularizer' % (scope + '/' if scope else '', loss_name))
   return variables.model_variable(name, shape=shape, dtype=dtype,
                                   initializer=initializer, regularizer=regularizer,
-                                  trainable=trainable, collections=collections)
+                                  trainable=trainable, collections=collections,
+                                  synchronization=synchronization, aggregation=aggregation)
 
 
 def is_partitioned(var):

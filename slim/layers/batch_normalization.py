@@ -114,9 +114,15 @@ class _Params(object):
 
     def make(name, default_initializer, is_trainable, collections=variables_collections,
              regularizer=None, initializer=None):
+      # Statistics are updated by each replica of a tf.distribute strategy and
+      # read as their mean across replicas, as Keras keeps them.
+      sync = {} if is_trainable else {
+          'synchronization': tf.VariableSynchronization.ON_READ,
+          'aggregation': tf.VariableAggregation.MEAN}
       return _common.layer_variable(
           name, shape, dtype, initializer or initializers.get(name, default_initializer),
-          regularizer, is_trainable, collections, loss_name=name if regularizer else None)
+          regularizer, is_trainable, collections, loss_name=name if regularizer else None,
+          **sync)
 
     self.beta = self.gamma = None
     for name in (('gamma', 'beta') if path == _LAYER else ('beta', 'gamma')):
