@@ -15,6 +15,10 @@ end points carry the names of the research/slim checkpoints, e.g.
 
     with slim.arg_scope(mobilenet.training_scope()):
       logits, end_points = mobilenet.mobilenet(images, conv_defs=mobilenet_v2.V2_DEF)
+
+The network functions have no tensor-dependent Python control flow, so they
+are marked `do_not_convert`: `tf.function` traces them without autograph,
+which would otherwise rewrite every layer (seconds to tens of seconds).
 """
 import collections
 import contextlib
@@ -166,6 +170,7 @@ def _check_base_arguments(inputs, multiplier, output_stride):
 
 
 @slim.add_arg_scope
+@tf.autograph.experimental.do_not_convert
 def mobilenet_base(  # pylint: disable=invalid-name
     inputs,
     conv_defs,
@@ -271,6 +276,7 @@ def _softmax(logits, scope=None):
 
 
 @slim.add_arg_scope
+@tf.autograph.experimental.do_not_convert
 def mobilenet(inputs,
               num_classes=1001,
               prediction_fn=_softmax,

@@ -215,6 +215,7 @@ def _check_no_generic_multiplier(function, kwargs):
 
 
 @slim.add_arg_scope
+@tf.autograph.experimental.do_not_convert
 def mobilenet(input_tensor,
               num_classes=1001,
               depth_multiplier=1.0,
@@ -258,6 +259,7 @@ training_scope = lib.training_scope
 
 
 @slim.add_arg_scope
+@tf.autograph.experimental.do_not_convert
 def mobilenet_base(input_tensor, depth_multiplier=1.0, **kwargs):
   """The layers of MobileNet V3 without pooling and logits; returns (net, end_points)."""
   return mobilenet(input_tensor, depth_multiplier=depth_multiplier, base_only=True,

@@ -11,6 +11,8 @@ Training builds (is_training=True) add the auxiliary head ('AuxLogits') and,
 where the config's drop_path_keep_prob < 1, drop path scheduled by the global
 step (graph mode) or by `current_step` / the model's 'global_step' variable
 under `slim.Model` (see `nasnet_utils.NasNetABaseCell._apply_drop_path`).
+The builders are marked `do_not_convert` (no tensor-dependent Python control
+flow): `tf.function` traces them without autograph's costly rewriting.
 """
 import contextlib
 import copy
@@ -283,6 +285,7 @@ def _build_nasnet(function, images, num_classes, is_training, final_endpoint, co
                               current_step=current_step)
 
 
+@tf.autograph.experimental.do_not_convert
 def build_nasnet_cifar(images, num_classes,
                        is_training=True,
                        config=None,
@@ -311,6 +314,7 @@ def build_nasnet_cifar(images, num_classes,
 build_nasnet_cifar.default_image_size = 32
 
 
+@tf.autograph.experimental.do_not_convert
 def build_nasnet_mobile(images, num_classes,
                         is_training=True,
                         final_endpoint=None,
@@ -331,6 +335,7 @@ def build_nasnet_mobile(images, num_classes,
 build_nasnet_mobile.default_image_size = 224
 
 
+@tf.autograph.experimental.do_not_convert
 def build_nasnet_large(images, num_classes,
                        is_training=True,
                        final_endpoint=None,

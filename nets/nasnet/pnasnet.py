@@ -147,6 +147,7 @@ def _build_pnasnet(function, images, num_classes, is_training, final_endpoint, c
 # pylint: enable=protected-access
 
 
+@tf.autograph.experimental.do_not_convert
 def build_pnasnet_large(images,
                         num_classes,
                         is_training=True,
@@ -177,6 +178,7 @@ def build_pnasnet_large(images,
 build_pnasnet_large.default_image_size = 331
 
 
+@tf.autograph.experimental.do_not_convert
 def build_pnasnet_mobile(images,
                          num_classes,
                          is_training=True,
