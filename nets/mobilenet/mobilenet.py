@@ -155,6 +155,13 @@ def _graph_layer_outputs(net, scopes):
   return end_points
 
 
+def _check_no_generic_multiplier(function, kwargs):
+  """For the V2/V3 builders, which take depth_multiplier instead."""
+  if 'multiplier' in kwargs:
+    raise ValueError('%s: takes depth_multiplier, not the generic multiplier argument '
+                     '(received multiplier=%r)' % (function, kwargs['multiplier']))
+
+
 def _check_base_arguments(inputs, multiplier, output_stride):
   if multiplier <= 0:
     raise ValueError('mobilenet_base: multiplier must be greater than zero, received %r'
@@ -340,19 +347,25 @@ def mobilenet(inputs,
   return logits, end_points
 
 
+# Pooling over a whole input of unknown size, as a reduction (the same values).
+_WHOLE_INPUT_REDUCTIONS = {tf.nn.avg_pool: tf.reduce_mean, tf.nn.max_pool: tf.reduce_max,
+                           tf.compat.v1.nn.avg_pool: tf.reduce_mean,
+                           tf.compat.v1.nn.max_pool: tf.reduce_max}
+
+
 def global_pool(input_tensor, pool_op=tf.nn.avg_pool):
   """Pools [batch, height, width, depth] to [batch, 1, 1, depth] with `pool_op`
   over the whole (static or dynamic) spatial extent.
 
-  With unknown height or width the default average pooling is computed as a
-  mean over both axes (the same values).
+  With unknown height or width, average and max pooling are computed as a mean
+  or maximum over both axes; another `pool_op` receives a dynamic `ksize`.
   """
   height, width = input_tensor.get_shape().as_list()[1:3]
   if height is not None and width is not None:
     output = pool_op(input_tensor, ksize=[1, height, width, 1], strides=[1, 1, 1, 1],
                      padding='VALID')
-  elif pool_op is tf.nn.avg_pool:
-    output = tf.reduce_mean(input_tensor, axis=[1, 2], keepdims=True)
+  elif pool_op in _WHOLE_INPUT_REDUCTIONS:
+    output = _WHOLE_INPUT_REDUCTIONS[pool_op](input_tensor, axis=[1, 2], keepdims=True)
   else:
     dynamic = tf.shape(input_tensor)
     output = pool_op(input_tensor, ksize=tf.stack([1, dynamic[1], dynamic[2], 1]),

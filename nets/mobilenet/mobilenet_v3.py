@@ -208,12 +208,6 @@ V3_EDGETPU = dict(
 # pyformat: enable
 
 
-def _check_no_generic_multiplier(function, kwargs):
-  if 'multiplier' in kwargs:
-    raise ValueError('%s: takes depth_multiplier, not the generic multiplier argument '
-                     '(received multiplier=%r)' % (function, kwargs['multiplier']))
-
-
 @slim.add_arg_scope
 @tf.autograph.experimental.do_not_convert
 def mobilenet(input_tensor,
@@ -243,7 +237,8 @@ def mobilenet(input_tensor,
   Raises:
     ValueError: a `multiplier` argument (use depth_multiplier).
   """
-  _check_no_generic_multiplier('mobilenet_v3.mobilenet', kwargs)
+  lib._check_no_generic_multiplier(  # pylint: disable=protected-access
+      'mobilenet_v3.mobilenet', kwargs)
   if conv_defs is None:
     conv_defs = V3_LARGE
   if finegrain_classification_mode:

@@ -135,6 +135,42 @@ def test_training_scope_regularizes_convolutions_and_trains_batch_norm(graph):
   assert tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.UPDATE_OPS)
 
 
+def test_v2_activation_fn_override(graph):
+  mobilenet_v2.mobilenet(_placeholder(1, 64, 64, 3), depth_multiplier=0.35,
+                         activation_fn=tf.nn.relu)
+  relus = {op.type for op in graph.get_operations() if op.type.startswith('Relu')}
+  assert relus == {'Relu'}
+  assert mobilenet_v2.V2_DEF['defaults'][
+      (slim.conv2d, slim.fully_connected, slim.separable_conv2d)]['activation_fn'] is (
+          tf.nn.relu6)  # the shared conv def is unchanged
+
+
+def test_builder_helpers():
+  assert mobilenet.apply_activation(3.0) == 3.0
+  assert mobilenet.apply_activation(tf.constant(-1.0), activation_fn=tf.nn.relu) == 0.0
+  assert isinstance(mobilenet.safe_arg_scope([slim.dropout], keep_prob=None),
+                    mobilenet.NoOpScope)
+  with mobilenet.safe_arg_scope([slim.dropout], keep_prob=0.3, is_training=None) as scope:
+    assert scope[slim.arg_scope_func_key(slim.dropout)] == {'keep_prob': 0.3}
+  params = {'num_outputs': 100, 'stride': 2}
+  mobilenet.depth_multiplier(params, 0.35)
+  assert params == {'num_outputs': 32, 'stride': 2}  # 35 rounded up to a multiple of 8
+  opdef = mobilenet.op(slim.conv2d, num_outputs=8, multiplier_transform=None)
+  assert opdef.multiplier_func is None and opdef.params == {'num_outputs': 8}
+
+
+def test_global_pool_with_unknown_size():
+  images = np.random.RandomState(0).rand(2, 5, 3, 4).astype(np.float32)
+  pool = tf.function(lambda x: mobilenet.global_pool(x),  # pylint: disable=unnecessary-lambda
+                     input_signature=[tf.TensorSpec([None, None, None, 4])])
+  np.testing.assert_allclose(pool(images), images.mean(axis=(1, 2), keepdims=True),
+                             rtol=1e-6)
+  max_pool = tf.function(lambda x: mobilenet.global_pool(x, pool_op=tf.nn.max_pool),
+                         input_signature=[tf.TensorSpec([None, None, None, 4])])
+  np.testing.assert_allclose(max_pool(images), images.max(axis=(1, 2), keepdims=True))
+  assert mobilenet.global_pool(tf.constant(images)).shape == (2, 1, 1, 4)
+
+
 def test_v2_variants_and_image_size():
   for fn in (mobilenet_v2.mobilenet, mobilenet_v2.mobilenet_v2_140,
              mobilenet_v2.mobilenet_v2_050, mobilenet_v2.mobilenet_v2_035,

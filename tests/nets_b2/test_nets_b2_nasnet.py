@@ -132,10 +132,12 @@ def test_operation_errors(graph):
 
 
 def test_cell_specs():
-  assert nasnet_utils.NasNetANormalCell(8, 1.0, 4, 1)._operations == (  # pylint: disable=protected-access
-      nasnet_utils.NASNET_A_NORMAL.operations)
-  assert pnasnet.PNasNetNormalCell(8, 1.0, 4, 1)._hiddenstate_indices == (  # pylint: disable=protected-access
+  # pylint: disable=protected-access
+  normal = nasnet_utils.NasNetANormalCell(8, 1.0, 4, 1)
+  assert normal._operations == nasnet_utils.NASNET_A_NORMAL.operations
+  assert pnasnet.PNasNetNormalCell(8, 1.0, 4, 1)._hiddenstate_indices == (
       [1, 1, 0, 0, 0, 0, 4, 0, 1, 0])
+  # pylint: enable=protected-access
   for spec in (nasnet_utils.NASNET_A_NORMAL, nasnet_utils.NASNET_A_REDUCTION,
                pnasnet.PNASNET_5_NORMAL):
     assert len(spec.operations) == len(spec.hiddenstate_indices) == 10
