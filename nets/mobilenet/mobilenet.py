@@ -24,6 +24,7 @@ import collections
 import contextlib
 import copy
 import os
+import threading
 
 import tensorflow as tf
 
@@ -111,27 +112,35 @@ def safe_arg_scope(funcs, **kwargs):
 
 # Eager tensors have no names, so the '..._output' tensors of a layer cannot be
 # found in a graph; while `mobilenet_base` runs eagerly, `named_output` records
-# them here instead: one list of (variable scope, name, tensor) per layer.
-_EAGER_OUTPUT_RECORDS = []
+# them here instead: one list of (variable scope, name, tensor) per layer, per
+# thread (tf.distribute runs replicas in threads).
+_EAGER_OUTPUTS = threading.local()
+
+
+def _output_records():
+  if not hasattr(_EAGER_OUTPUTS, 'stack'):
+    _EAGER_OUTPUTS.stack = []
+  return _EAGER_OUTPUTS.stack
 
 
 def named_output(tensor, name):
   """`tf.identity(tensor, name=name)`; names ending in 'output' become end points
   ('layer_N/<name>') of the mobilenet layer that makes them, in every mode."""
   output = tf.identity(tensor, name=name)
-  if _EAGER_OUTPUT_RECORDS and tf.executing_eagerly():
-    _EAGER_OUTPUT_RECORDS[-1].append(
-        (tf.compat.v1.get_variable_scope().name, name, output))
+  records = _output_records()
+  if records and tf.executing_eagerly():
+    records[-1].append((tf.compat.v1.get_variable_scope().name, name, output))
   return output
 
 
 @contextlib.contextmanager
 def _recording_outputs():
-  _EAGER_OUTPUT_RECORDS.append([])
+  stack = _output_records()
+  stack.append([])
   try:
-    yield _EAGER_OUTPUT_RECORDS[-1]
+    yield stack[-1]
   finally:
-    _EAGER_OUTPUT_RECORDS.pop()
+    stack.pop()
 
 
 def _eager_layer_outputs(end_point, net, records):
@@ -162,7 +171,10 @@ def _check_no_generic_multiplier(function, kwargs):
                      '(received multiplier=%r)' % (function, kwargs['multiplier']))
 
 
-def _check_base_arguments(inputs, multiplier, output_stride):
+def _check_base_arguments(inputs, conv_defs, multiplier, output_stride):
+  if not isinstance(conv_defs, dict) or not isinstance(conv_defs.get('spec'), (list, tuple)):
+    raise ValueError("mobilenet_base: conv_defs must be a dict with a 'spec' list of "
+                     'op(...) layers, received %r' % (conv_defs,))
   if multiplier <= 0:
     raise ValueError('mobilenet_base: multiplier must be greater than zero, received %r'
                      % (multiplier,))
@@ -208,10 +220,11 @@ def mobilenet_base(  # pylint: disable=invalid-name
     'layer_3/expansion_output', 'layer_3/depthwise_output').
 
   Raises:
-    ValueError: multiplier <= 0, an invalid output_stride, or inputs not of rank 4.
+    ValueError: conv_defs without a 'spec', multiplier <= 0, an invalid
+      output_stride, or inputs not of rank 4.
   """
   inputs = tf.convert_to_tensor(inputs)
-  _check_base_arguments(inputs, multiplier, output_stride)
+  _check_base_arguments(inputs, conv_defs, multiplier, output_stride)
   defaults = conv_defs.get('defaults', {})
   overrides = conv_defs.get('overrides', {})
   if use_explicit_padding:
@@ -226,7 +239,8 @@ def mobilenet_base(  # pylint: disable=invalid-name
     rate = 1  # atrous rate once output_stride is reached
     net = inputs
     end_points = {}
-    scopes = {}
+    scopes = {}  # graph: name scope of each layer's result -> 'layer_N'
+    eager_outputs = {}  # eager: the recorded outputs, by end point
     eager = tf.executing_eagerly()
     for i, opdef in enumerate(conv_defs['spec']):
       params = dict(opdef.params)
@@ -258,13 +272,13 @@ def mobilenet_base(  # pylint: disable=invalid-name
           raise
       end_points[end_point] = net
       if eager:
-        end_points.update(_eager_layer_outputs(end_point, net, records))
+        eager_outputs.update(_eager_layer_outputs(end_point, net, records))
       else:
         scopes[os.path.dirname(net.name)] = end_point
       if final_endpoint is not None and end_point == final_endpoint:
         break
-    if not eager:
-      end_points.update(_graph_layer_outputs(net, scopes))
+    # The layers' named outputs follow the layers, in the order they were made.
+    end_points.update(eager_outputs if eager else _graph_layer_outputs(net, scopes))
     return net, end_points
 
 

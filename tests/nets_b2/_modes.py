@@ -60,8 +60,8 @@ def check_graph_model_function_agree(network_fn, images):
   eager_output, eager_end_points = model(tf.constant(images))
   traced = tf.function(model)
   function_output, function_end_points = traced(tf.constant(images))
-  assert sorted(eager_end_points) == sorted(graph_end_points)
-  assert sorted(function_end_points) == sorted(graph_end_points)
+  assert list(eager_end_points) == list(graph_end_points)
+  assert list(function_end_points) == list(graph_end_points)
   assert_close(eager_output.numpy(), graph_output)
   assert_close(function_output.numpy(), graph_output)
   for name, value in graph_end_points.items():

@@ -312,6 +312,7 @@ def test_expanded_conv_errors(graph, kwargs, error, match):
     (lambda x: mobilenet_v2.mobilenet(x, multiplier=0.5), 'depth_multiplier'),
     (lambda x: mobilenet_v3.mobilenet(x, multiplier=0.5), 'depth_multiplier'),
     (lambda x: mobilenet_v2.mobilenet(x[0]), 'rank 4'),
+    (lambda x: mobilenet.mobilenet_base(x, {'defaults': {}}), "'spec' list"),
 ])
 def test_builder_errors_come_before_variables(graph, call, match):
   with pytest.raises(ValueError, match=match):
