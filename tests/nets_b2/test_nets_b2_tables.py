@@ -1,0 +1,213 @@
+"""Checkpoint layout: every network creates exactly the variables (names, shapes) and
+end points of research/slim's definitions (tables/, see _tables.py), and the
+tables agree with the published parameter counts."""
+import pytest
+import tensorflow as tf
+
+import slim
+from nets.mobilenet import mobilenet_v2
+from nets.mobilenet import mobilenet_v3
+from nets.nasnet import nasnet
+from nets.nasnet import pnasnet
+from tests.nets_b2 import _tables
+
+
+def _nasnet_builder(build, num_classes, arg_scope):
+  def builder(images):
+    with slim.arg_scope(arg_scope()):
+      return build(images, num_classes, is_training=True)
+  builder.default_image_size = build.default_image_size
+  return builder
+
+
+# The builds the tables describe (see each table's header).
+NETWORKS = {
+    'mobilenet_v2': mobilenet_v2.mobilenet,
+    'mobilenet_v2_140': mobilenet_v2.mobilenet_v2_140,
+    'mobilenet_v2_050': mobilenet_v2.mobilenet_v2_050,
+    'mobilenet_v2_035': mobilenet_v2.mobilenet_v2_035,
+    'mobilenet_v3_large': mobilenet_v3.large,
+    'mobilenet_v3_small': mobilenet_v3.small,
+    'mobilenet_v3_large_minimalistic': mobilenet_v3.large_minimalistic,
+    'mobilenet_v3_small_minimalistic': mobilenet_v3.small_minimalistic,
+    'mobilenet_edgetpu': mobilenet_v3.edge_tpu,
+    'mobilenet_edgetpu_075': mobilenet_v3.edge_tpu_075,
+    'nasnet_cifar': _nasnet_builder(nasnet.build_nasnet_cifar, 10,
+                                    nasnet.nasnet_cifar_arg_scope),
+    'nasnet_mobile': _nasnet_builder(nasnet.build_nasnet_mobile, 1001,
+                                     nasnet.nasnet_mobile_arg_scope),
+    'nasnet_large': _nasnet_builder(nasnet.build_nasnet_large, 1001,
+                                    nasnet.nasnet_large_arg_scope),
+    'pnasnet_mobile': _nasnet_builder(pnasnet.build_pnasnet_mobile, 1001,
+                                      pnasnet.pnasnet_mobile_arg_scope),
+    'pnasnet_large': _nasnet_builder(pnasnet.build_pnasnet_large, 1001,
+                                     pnasnet.pnasnet_large_arg_scope),
+}
+LARGE = ('nasnet_large', 'pnasnet_large')
+
+# Published parameter counts (millions) of the inference networks: research/slim's
+# mobilenet README (V2), the MobileNetV3 paper (V3 Large/Small 1.0: 5.4M and 2.5M;
+# the README's 2.9M for Small does not match research/slim's own definition),
+# the README (V3 minimalistic: 3.9M, 2.0M), the NASNet paper (CIFAR 6@768 3.3M,
+# Mobile 5.3M, Large 88.9M) and the PNASNet paper (Mobile 5.1M, Large 86.1M).
+PUBLISHED_MILLIONS = {
+    'mobilenet_v2': 3.47,
+    'mobilenet_v2_140': 6.06,
+    'mobilenet_v2_035': 1.66,
+    'mobilenet_v3_large': 5.4,
+    'mobilenet_v3_small': 2.5,
+    'mobilenet_v3_large_minimalistic': 3.9,
+    'mobilenet_v3_small_minimalistic': 2.0,
+    'nasnet_cifar': 3.3,
+    'nasnet_mobile': 5.3,
+    'nasnet_large': 88.9,
+    'pnasnet_mobile': 5.1,
+    'pnasnet_large': 86.1,
+}
+
+# Trainable parameters of the inference networks (no auxiliary head), from the tables.
+INFERENCE_PARAMETERS = {
+    'mobilenet_v2': 3506153,
+    'mobilenet_v2_140': 6110569,
+    'mobilenet_v2_035': 1678409,
+    'mobilenet_v3_large': 5484313,
+    'mobilenet_v3_small': 2543881,
+    'mobilenet_v3_large_minimalistic': 3925569,
+    'mobilenet_v3_small_minimalistic': 2045761,
+    'nasnet_cifar': 3346538,
+    'nasnet_mobile': 5291035,
+    'nasnet_large': 88757183,
+    'pnasnet_mobile': 5065568,
+    'pnasnet_large': 86061989,
+}
+
+
+def _not_aux_head(name):
+  return not name.startswith('aux_')
+
+
+@pytest.mark.parametrize('network', sorted(PUBLISHED_MILLIONS))
+def test_table_parameters_agree_with_published_counts(network):
+  table = _tables.load(network)
+  assert _tables.parameters(table.variables) == table.trainable_parameters
+  inference = _tables.parameters(table.variables, _not_aux_head)
+  assert inference == INFERENCE_PARAMETERS[network]
+  assert inference == pytest.approx(PUBLISHED_MILLIONS[network] * 1e6, rel=0.025)
+
+
+def _build(network, **kwargs):
+  """Builds `network` at its default size in a fresh graph; returns
+  (variables name -> shape, end points name -> shape without batch)."""
+  build = NETWORKS[network]
+  size = build.default_image_size
+  with tf.Graph().as_default():
+    images = tf.compat.v1.placeholder(tf.float32, [1, size, size, 3])
+    _, end_points = build(images, **kwargs)
+    variables = [(v.op.name, tuple(v.shape.as_list()))
+                 for v in tf.compat.v1.global_variables() if v.op.name != 'global_step']
+  return variables, {name: tuple(t.shape.as_list()[1:]) for name, t in end_points.items()}
+
+
+def _check_against_table(network):
+  table = _tables.load(network)
+  variables, end_points = _build(network)
+  assert dict(variables) == dict(table.variables)
+  assert end_points == dict(table.end_points)
+
+
+@pytest.mark.parametrize('network', sorted(set(NETWORKS) - set(LARGE)))
+def test_graph_build_matches_checkpoint_table(network):
+  _check_against_table(network)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('network', LARGE)
+def test_large_graph_build_matches_checkpoint_table(network):
+  _check_against_table(network)
+
+
+@pytest.mark.parametrize('network', LARGE)
+def test_large_network_stem_and_first_cell_match_checkpoint_table(network):
+  table = _tables.load(network)
+  build = NETWORKS[network]
+  with tf.Graph().as_default():
+    size = build.default_image_size
+    images = tf.compat.v1.placeholder(tf.float32, [1, size, size, 3])
+    build = nasnet.build_nasnet_large if network == 'nasnet_large' else (
+        pnasnet.build_pnasnet_large)
+    scope = (nasnet.nasnet_large_arg_scope if network == 'nasnet_large' else
+             pnasnet.pnasnet_large_arg_scope)
+    with slim.arg_scope(scope()):
+      net, end_points = build(images, 1001, final_endpoint='Cell_0')
+    variables = {v.op.name: tuple(v.shape.as_list())
+                 for v in tf.compat.v1.global_variables() if v.op.name != 'global_step'}
+  expected = {name: shape for name, shape in table.variables.items()
+              if name.split('/')[0] in ('conv0', 'conv0_bn', 'cell_stem_0', 'cell_stem_1',
+                                        'cell_0')}
+  assert variables == expected
+  assert sorted(end_points) == ['Cell_0', 'Stem']
+  assert net is end_points['Cell_0']
+  for name in end_points:
+    assert tuple(end_points[name].shape.as_list()[1:]) == table.end_points[name]
+
+
+# End-point shapes given by research/slim's tests (nasnet_test.py, pnasnet_test.py,
+# mobilenet_v2_test.py, mobilenet_v3_test.py), checked against the tables.
+RESEARCH_END_POINTS = {
+    'nasnet_cifar': dict(
+        [('Stem', (32, 32, 96)), ('Reduction_Cell_0', (16, 16, 256)),
+         ('Reduction_Cell_1', (8, 8, 512)), ('global_pool', (768,)), ('AuxLogits', (10,)),
+         ('Logits', (10,)), ('Predictions', (10,))] +
+        [('Cell_%d' % i, (32, 32, 192)) for i in range(6)] +
+        [('Cell_%d' % i, (16, 16, 384)) for i in range(6, 12)] +
+        [('Cell_%d' % i, (8, 8, 768)) for i in range(12, 18)]),
+    'nasnet_mobile': dict(
+        [('Stem', (28, 28, 88)), ('Reduction_Cell_0', (14, 14, 352)),
+         ('Reduction_Cell_1', (7, 7, 704)), ('global_pool', (1056,)),
+         ('AuxLogits', (1001,)), ('Logits', (1001,)), ('Predictions', (1001,))] +
+        [('Cell_%d' % i, (28, 28, 264)) for i in range(4)] +
+        [('Cell_%d' % i, (14, 14, 528)) for i in range(4, 8)] +
+        [('Cell_%d' % i, (7, 7, 1056)) for i in range(8, 12)]),
+    'nasnet_large': dict(
+        [('Stem', (42, 42, 336)), ('Reduction_Cell_0', (21, 21, 1344)),
+         ('Reduction_Cell_1', (11, 11, 2688)), ('global_pool', (4032,)),
+         ('AuxLogits', (1001,)), ('Logits', (1001,)), ('Predictions', (1001,))] +
+        [('Cell_%d' % i, (42, 42, 1008)) for i in range(6)] +
+        [('Cell_%d' % i, (21, 21, 2016)) for i in range(6, 12)] +
+        [('Cell_%d' % i, (11, 11, 4032)) for i in range(12, 18)]),
+    'pnasnet_mobile': dict(
+        [('Stem', (28, 28, 135)), ('global_pool', (1080,)), ('AuxLogits', (1001,)),
+         ('Logits', (1001,)), ('Predictions', (1001,))] +
+        [('Cell_%d' % i, (28, 28, 270)) for i in range(3)] +
+        [('Cell_%d' % i, (14, 14, 540)) for i in range(3, 6)] +
+        [('Cell_%d' % i, (7, 7, 1080)) for i in range(6, 9)]),
+    'pnasnet_large': dict(
+        [('Stem', (42, 42, 540)), ('global_pool', (4320,)), ('AuxLogits', (1001,)),
+         ('Logits', (1001,)), ('Predictions', (1001,))] +
+        [('Cell_%d' % i, (42, 42, 1080)) for i in range(4)] +
+        [('Cell_%d' % i, (21, 21, 2160)) for i in range(4, 8)] +
+        [('Cell_%d' % i, (11, 11, 4320)) for i in range(8, 12)]),
+}
+
+
+@pytest.mark.parametrize('network', sorted(RESEARCH_END_POINTS))
+def test_table_end_points_are_those_of_research_tests(network):
+  assert dict(_tables.load(network).end_points) == RESEARCH_END_POINTS[network]
+
+
+def test_mobilenet_tables_end_points_agree_with_research_tests():
+  assert _tables.load('mobilenet_v3_large').end_points['layer_19'] == (1, 1, 1280)
+  assert _tables.load('mobilenet_v3_large').end_points['layer_17'] == (7, 7, 960)
+  assert _tables.load('mobilenet_v3_small').end_points['layer_15'] == (1, 1, 1024)
+  assert _tables.load('mobilenet_edgetpu').end_points['layer_24'] == (7, 7, 1280)
+  v2 = _tables.load('mobilenet_v2').end_points
+  assert v2['layer_18/output'] == (7, 7, 320)
+  # Every inverted bottleneck but the first exposes its depthwise output.
+  assert all('layer_%d/depthwise_output' % i in v2 for i in range(2, 18))
+
+
+def test_pnasnet_tables_have_no_stem_shortcut_convolution():
+  for network in ('pnasnet_mobile', 'pnasnet_large'):
+    variables = _tables.load(network).variables
+    assert 'cell_stem_0/1x1/weights' in variables
+    assert 'cell_stem_1/comb_iter_0/right/1x1/weights' not in variables
