@@ -290,17 +290,11 @@ def _scope_all(scope, default_scope=None):
     yield s
 
 
-def _softmax(logits, scope=None):
-  """Softmax over the last axis, in name scope `scope` (default 'softmax')."""
-  with tf.compat.v1.name_scope(scope, 'softmax', [logits]):
-    return tf.nn.softmax(logits)
-
-
 @slim.add_arg_scope
 @tf.autograph.experimental.do_not_convert
 def mobilenet(inputs,
               num_classes=1001,
-              prediction_fn=_softmax,
+              prediction_fn=slim.softmax,
               reuse=None,
               scope='Mobilenet',
               base_only=False,
