@@ -23,9 +23,9 @@ import tensorflow as tf
 
 import slim
 
-__all__ = ['AvgPool', 'Conv', 'Fork', 'MaxPool', 'Mixed', 'apply_layers', 'aux_logits',
-           'batch_norm_params', 'build_end_points', 'check_aux_logits_input', 'check_final_endpoint',
-           'concat_branches', 'global_pool', 'mixed_block']
+__all__ = ['AvgPool', 'Conv', 'Fork', 'MaxPool', 'Mixed', 'add_aux_logits', 'add_logits',
+           'apply_layers', 'batch_norm_params', 'build_end_points', 'check_aux_logits_input',
+           'check_final_endpoint', 'concat_branches', 'global_pool', 'mixed_block']
 
 Conv = collections.namedtuple('Conv', ['scope', 'depth', 'kernel', 'stride', 'padding'],
                               defaults=(1, 'SAME'))
@@ -109,15 +109,19 @@ def check_aux_logits_input(network, inputs):
                    'unknown size' % (network, shape))
 
 
-def aux_logits(net, num_classes, pool_scope, conv_scope, logits_scope):
-  """The auxiliary classifier: 5x5/3 average pool, 1x1 conv to 128 channels, a
-  conv over the whole remaining map to 768, then linear logits."""
-  net = slim.avg_pool2d(net, [5, 5], stride=3, padding='VALID', scope=pool_scope)
-  net = slim.conv2d(net, 128, [1, 1], stride=1, padding='SAME', scope='Conv2d_1b_1x1')
-  net = slim.conv2d(net, 768, net.get_shape()[1:3], stride=1, padding='VALID',
-                    scope=conv_scope)
-  net = slim.flatten(net)
-  return slim.fully_connected(net, num_classes, activation_fn=None, scope=logits_scope)
+def add_aux_logits(end_points, source, num_classes, pool_scope, conv_scope, logits_scope):
+  """Adds the auxiliary classifier on `end_points[source]` in scope 'AuxLogits'
+  and records it as `end_points['AuxLogits']`: a 5x5/3 average pool, a 1x1 conv
+  to 128 channels, a conv over the whole remaining map to 768, linear logits."""
+  with tf.compat.v1.variable_scope('AuxLogits'):
+    net = slim.avg_pool2d(end_points[source], [5, 5], stride=3, padding='VALID',
+                          scope=pool_scope)
+    net = slim.conv2d(net, 128, [1, 1], stride=1, padding='SAME', scope='Conv2d_1b_1x1')
+    net = slim.conv2d(net, 768, net.get_shape()[1:3], stride=1, padding='VALID',
+                      scope=conv_scope)
+    net = slim.flatten(net)
+    end_points['AuxLogits'] = slim.fully_connected(net, num_classes, activation_fn=None,
+                                                   scope=logits_scope)
 
 
 def global_pool(net, pool_scope):
@@ -127,6 +131,26 @@ def global_pool(net, pool_scope):
   if kernel_size.is_fully_defined():
     return slim.avg_pool2d(net, kernel_size, padding='VALID', scope=pool_scope)
   return tf.reduce_mean(net, axis=[1, 2], keepdims=True, name='global_pool')
+
+
+def add_logits(net, end_points, num_classes, pool_scope, pre_logits):
+  """The classifier, in scope 'Logits': the global average pool
+  ('global_pool'); then, when `num_classes` is set, `pre_logits(net)` (dropout
+  and flatten, in the network's order; 'PreLogitsFlatten'), linear logits
+  ('Logits') and their softmax ('Predictions').
+
+  Returns:
+    The logits, or the pooled features when `num_classes` is 0 or None.
+  """
+  with tf.compat.v1.variable_scope('Logits'):
+    net = end_points['global_pool'] = global_pool(net, pool_scope)
+    if not num_classes:
+      return net
+    net = end_points['PreLogitsFlatten'] = pre_logits(net)
+    logits = end_points['Logits'] = slim.fully_connected(net, num_classes, activation_fn=None,
+                                                         scope='Logits')
+    end_points['Predictions'] = tf.nn.softmax(logits, name='Predictions')
+    return logits
 
 
 def batch_norm_params(decay, epsilon, updates_collections, scale):

@@ -93,6 +93,7 @@ def _residual_block(net, branches, scale, activation_fn, scope, default_name, re
   """net + scale * (linear 1x1 projection of the branches back to net's depth),
   then `activation_fn`. With relu6 the scaled residual is clipped to [-6, 6]."""
   with tf.compat.v1.variable_scope(scope, default_name, [net], reuse=reuse):
+    net = tf.convert_to_tensor(net)
     mixed = blocks.concat_branches(net, branches)
     up = slim.conv2d(mixed, net.get_shape()[3], 1, normalizer_fn=None, activation_fn=None,
                      scope='Conv2d_1x1')
@@ -257,24 +258,15 @@ def inception_resnet_v2(inputs, num_classes=1001, is_training=True,
       net, end_points = inception_resnet_v2_base(inputs, scope=scope,
                                                  activation_fn=activation_fn)
       if with_aux:
-        with tf.compat.v1.variable_scope('AuxLogits'):
-          # 17 x 17 x 1088 -> 5 x 5 x 128 -> 1 x 1 x 768 -> num_classes
-          end_points['AuxLogits'] = blocks.aux_logits(
-              end_points['PreAuxLogits'], num_classes, pool_scope='Conv2d_1a_3x3',
-              conv_scope='Conv2d_2a_5x5', logits_scope='Logits')
+        # 17 x 17 x 1088 -> 5 x 5 x 128 -> 1 x 1 x 768 -> num_classes
+        blocks.add_aux_logits(end_points, 'PreAuxLogits', num_classes,
+                              pool_scope='Conv2d_1a_3x3', conv_scope='Conv2d_2a_5x5',
+                              logits_scope='Logits')
 
-      with tf.compat.v1.variable_scope('Logits'):
-        # 8 x 8 x 1536
-        net = end_points['global_pool'] = blocks.global_pool(net, 'AvgPool_1a_8x8')
-        if not num_classes:
-          return net, end_points
-        # 1 x 1 x 1536 -> 1536
-        net = slim.flatten(net)
-        net = slim.dropout(net, dropout_keep_prob, is_training=is_training, scope='Dropout')
-        end_points['PreLogitsFlatten'] = net
-        logits = end_points['Logits'] = slim.fully_connected(
-            net, num_classes, activation_fn=None, scope='Logits')
-        end_points['Predictions'] = tf.nn.softmax(logits, name='Predictions')
+      # 8 x 8 x 1536 -> 1 x 1 x 1536 -> 1536, dropout -> num_classes
+      logits = blocks.add_logits(net, end_points, num_classes, 'AvgPool_1a_8x8', lambda net: (
+          slim.dropout(slim.flatten(net), dropout_keep_prob, is_training=is_training,
+                       scope='Dropout')))
   return logits, end_points
 
 

@@ -196,24 +196,15 @@ def inception_v4(inputs, num_classes=1001, is_training=True,
       with slim.arg_scope([slim.conv2d, slim.max_pool2d, slim.avg_pool2d],
                           stride=1, padding='SAME'):
         if with_aux:
-          with tf.compat.v1.variable_scope('AuxLogits'):
-            # 17 x 17 x 1024 -> 5 x 5 x 128 -> 1 x 1 x 768 -> num_classes
-            end_points['AuxLogits'] = blocks.aux_logits(
-                end_points['Mixed_6h'], num_classes, pool_scope='AvgPool_1a_5x5',
-                conv_scope='Conv2d_2a', logits_scope='Aux_logits')
+          # 17 x 17 x 1024 -> 5 x 5 x 128 -> 1 x 1 x 768 -> num_classes
+          blocks.add_aux_logits(end_points, 'Mixed_6h', num_classes,
+                                pool_scope='AvgPool_1a_5x5', conv_scope='Conv2d_2a',
+                                logits_scope='Aux_logits')
 
-        with tf.compat.v1.variable_scope('Logits'):
-          # 8 x 8 x 1536
-          net = end_points['global_pool'] = blocks.global_pool(net, 'AvgPool_1a')
-          if not num_classes:
-            return net, end_points
-          # 1 x 1 x 1536
-          net = slim.dropout(net, dropout_keep_prob, scope='Dropout_1b')
-          net = end_points['PreLogitsFlatten'] = slim.flatten(net, scope='PreLogitsFlatten')
-          # 1536
-          logits = end_points['Logits'] = slim.fully_connected(
-              net, num_classes, activation_fn=None, scope='Logits')
-          end_points['Predictions'] = tf.nn.softmax(logits, name='Predictions')
+        # 8 x 8 x 1536 -> 1 x 1 x 1536 -> dropout, 1536 -> num_classes
+        logits = blocks.add_logits(net, end_points, num_classes, 'AvgPool_1a', lambda net: (
+            slim.flatten(slim.dropout(net, dropout_keep_prob, scope='Dropout_1b'),
+                         scope='PreLogitsFlatten')))
   return logits, end_points
 
 

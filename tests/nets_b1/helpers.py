@@ -97,16 +97,41 @@ def run_in_graph(network_fn, inputs, weights, input_shape=None):
   return ([v.op.name for v in variables], output.shape.as_list()) + values
 
 
+def _random_batch_norm_value(name, shape, rng):
+  """A random value for a batch-norm variable (None for other variables)."""
+  if name.endswith(('moving_variance', 'gamma')):
+    return rng.uniform(0.5, 1.5, shape).astype(np.float32)
+  if name.endswith(('moving_mean', 'beta')):
+    return rng.normal(0, 0.1, shape).astype(np.float32)
+  return None
+
+
 def randomize_batch_norm(model, seed=0):
   """Gives the batch-norm variables of `model` random values, so that
   inference uses non-trivial statistics."""
   rng = np.random.RandomState(seed)
   for name, variable in model.variables_by_name.items():
-    shape = variable.shape.as_list()
-    if name.endswith(('moving_variance', 'gamma')):
-      variable.assign(rng.uniform(0.5, 1.5, shape).astype(np.float32))
-    elif name.endswith(('moving_mean', 'beta')):
-      variable.assign(rng.normal(0, 0.1, shape).astype(np.float32))
+    value = _random_batch_norm_value(name, variable.shape.as_list(), rng)
+    if value is not None:
+      variable.assign(value)
+
+
+def initial_weights(network_fn, input_shape, seed=0):
+  """The initial values of the variables of `network_fn` built in graph mode,
+  with random batch-norm statistics: an OrderedDict name -> value."""
+  with tf.Graph().as_default():
+    tf.compat.v1.set_random_seed(seed)
+    network_fn(tf.compat.v1.placeholder(tf.float32, input_shape))
+    with tf.compat.v1.Session() as sess:
+      sess.run(tf.compat.v1.global_variables_initializer())
+      values = sess.run(collections.OrderedDict(
+          (v.op.name, v) for v in tf.compat.v1.global_variables()))
+  rng = np.random.RandomState(seed)
+  for name, value in values.items():
+    random_value = _random_batch_norm_value(name, value.shape, rng)
+    if random_value is not None:
+      values[name] = random_value
+  return values
 
 
 def assert_close(actual, expected, what=''):

@@ -56,7 +56,7 @@ def test_inception_v4_base(graph):
 
 
 @pytest.mark.parametrize('final_endpoint', ['Conv2d_1a_3x3', 'Mixed_3a', 'Mixed_5e',
-                                            'Mixed_6a', 'Mixed_7a'])
+                                            pytest.param('Mixed_7a', marks=pytest.mark.slow)])
 def test_inception_v4_final_endpoint(graph, final_endpoint):
   out, end_points = inception_v4.inception_v4_base(placeholder(5, 299, 299, 3),
                                                    final_endpoint=final_endpoint)
@@ -69,13 +69,10 @@ def test_inception_v4_pre_logits_and_no_aux_logits(graph):
   assert net.op.name.startswith('InceptionV4/Logits/AvgPool')
   assert net.shape.as_list() == [5, 1, 1, 1536]
   assert not {'AuxLogits', 'Logits', 'Predictions', 'PreLogitsFlatten'} & set(end_points)
-  with tf.compat.v1.variable_scope('no_aux'):
-    logits, end_points = inception_v4.inception_v4(placeholder(5, 299, 299, 3), 1000,
-                                                   create_aux_logits=False)
-  assert 'AuxLogits' not in end_points and logits.shape.as_list() == [5, 1000]
 
 
-@pytest.mark.parametrize('size, pre_pool', [((150, 150), [3, 3]), ((350, 400), [9, 11])])
+@pytest.mark.parametrize('size, pre_pool', [
+    ((150, 150), [3, 3]), pytest.param((350, 400), [9, 11], marks=pytest.mark.slow)])
 def test_inception_v4_other_sizes(graph, size, pre_pool):
   logits, end_points = inception_v4.inception_v4(placeholder(1, size[0], size[1], 3), 1000)
   assert logits.shape.as_list() == [1, 1000]
@@ -123,8 +120,9 @@ def test_inception_resnet_v2_end_points(graph):
   assert logits.op.name.startswith('InceptionResnetV2/Logits')
 
 
-@pytest.mark.parametrize('final_endpoint', ['Conv2d_1a_3x3', 'MaxPool_5a_3x3', 'Mixed_5b',
-                                            'Mixed_6a', 'PreAuxLogits', 'Mixed_7a'])
+@pytest.mark.parametrize('final_endpoint', [
+    'Conv2d_1a_3x3', 'MaxPool_5a_3x3', 'Mixed_5b', pytest.param('Mixed_6a', marks=pytest.mark.slow),
+    'PreAuxLogits', pytest.param('Mixed_7a', marks=pytest.mark.slow)])
 def test_inception_resnet_v2_final_endpoint(graph, final_endpoint):
   out, end_points = inception_resnet_v2.inception_resnet_v2_base(
       placeholder(5, 299, 299, 3), final_endpoint=final_endpoint)
@@ -142,13 +140,19 @@ def test_inception_resnet_v2_pre_logits_and_no_aux_logits(graph):
   assert net.op.name.startswith('InceptionResnetV2/Logits/AvgPool')
   assert net.shape.as_list() == [5, 1, 1, 1536]
   assert not {'AuxLogits', 'Logits', 'Predictions'} & set(end_points)
-  with tf.compat.v1.variable_scope('no_aux'):
-    _, end_points = inception_resnet_v2.inception_resnet_v2(placeholder(5, 299, 299, 3), 1000,
-                                                            create_aux_logits=False)
-  assert 'AuxLogits' not in end_points
 
 
-@pytest.mark.parametrize('size, pre_pool', [((150, 150), [3, 3]), ((330, 400), [8, 11])])
+@pytest.mark.slow
+@pytest.mark.parametrize('network', [inception_v4.inception_v4,
+                                     inception_resnet_v2.inception_resnet_v2])
+def test_inception_without_aux_logits(graph, network):
+  logits, end_points = network(placeholder(5, 299, 299, 3), 1000, create_aux_logits=False)
+  assert 'AuxLogits' not in end_points and logits.shape.as_list() == [5, 1000]
+  assert not [v for v in tf.compat.v1.global_variables() if 'AuxLogits' in v.op.name]
+
+
+@pytest.mark.parametrize('size, pre_pool', [
+    ((150, 150), [3, 3]), pytest.param((330, 400), [8, 11], marks=pytest.mark.slow)])
 def test_inception_resnet_v2_other_sizes(graph, size, pre_pool):
   logits, end_points = inception_resnet_v2.inception_resnet_v2(
       placeholder(1, size[0], size[1], 3), 1000)
@@ -278,27 +282,31 @@ def test_default_image_sizes():
   assert cifarnet.cifarnet.default_image_size == 32
 
 
-def test_lenet_end_points(graph):
-  logits, end_points = lenet.lenet(placeholder(5, 28, 28, 1))
-  assert shapes(end_points) == {
-      'conv1': [5, 28, 28, 32], 'pool1': [5, 14, 14, 32], 'conv2': [5, 14, 14, 64],
-      'pool2': [5, 7, 7, 64], 'Flatten': [5, 3136], 'fc3': [5, 1024], 'dropout3': [5, 1024],
-      'Logits': [5, 10], 'Predictions': [5, 10]}
-  assert logits.op.name.startswith('LeNet/fc4')
-  assert end_points['Predictions'].op.name.startswith('Predictions/')
-  features, end_points = lenet.lenet(placeholder(5, 28, 28, 1), num_classes=0,
-                                     scope='features')
-  assert features.shape.as_list() == [5, 1024] and 'Logits' not in end_points
+# The small networks: their end points at the default size (batch 5), the op
+# names of logits and predictions, and their pre-logits features.
+SMALL = {
+    'lenet': (lenet.lenet, [5, 28, 28, 1], {
+        'conv1': [5, 28, 28, 32], 'pool1': [5, 14, 14, 32], 'conv2': [5, 14, 14, 64],
+        'pool2': [5, 7, 7, 64], 'Flatten': [5, 3136], 'fc3': [5, 1024],
+        'dropout3': [5, 1024], 'Logits': [5, 10], 'Predictions': [5, 10]},
+              'LeNet/fc4', 'Predictions/', [5, 1024]),
+    'cifarnet': (cifarnet.cifarnet, [5, 32, 32, 3], {
+        'conv1': [5, 32, 32, 64], 'pool1': [5, 16, 16, 64], 'conv2': [5, 16, 16, 64],
+        'pool2': [5, 8, 8, 64], 'Flatten': [5, 4096], 'fc3': [5, 384], 'fc4': [5, 192],
+        'Logits': [5, 10], 'Predictions': [5, 10]},
+                 'CifarNet/logits', 'CifarNet/Predictions/', [5, 192]),
+}
 
 
-def test_cifarnet_end_points(graph):
-  logits, end_points = cifarnet.cifarnet(placeholder(5, 32, 32, 3))
-  assert shapes(end_points) == {
-      'conv1': [5, 32, 32, 64], 'pool1': [5, 16, 16, 64], 'conv2': [5, 16, 16, 64],
-      'pool2': [5, 8, 8, 64], 'Flatten': [5, 4096], 'fc3': [5, 384], 'fc4': [5, 192],
-      'Logits': [5, 10], 'Predictions': [5, 10]}
-  assert logits.op.name.startswith('CifarNet/logits')
-  assert end_points['Predictions'].op.name.startswith('CifarNet/Predictions/')
-  features, end_points = cifarnet.cifarnet(placeholder(5, 32, 32, 3), num_classes=None,
-                                           scope='features')
-  assert features.shape.as_list() == [5, 192] and 'Logits' not in end_points
+@pytest.mark.parametrize('name', sorted(SMALL))
+def test_small_network_end_points(graph, name):
+  network, input_shape, expected, logits_op, predictions_op, features_shape = SMALL[name]
+  logits, end_points = network(placeholder(*input_shape))
+  assert shapes(end_points) == expected
+  assert logits.op.name.startswith(logits_op)
+  assert end_points['Predictions'].op.name.startswith(predictions_op)
+  for num_classes in (0, None):
+    features, end_points = network(placeholder(*input_shape), num_classes=num_classes,
+                                   scope='features_%s' % num_classes)
+    assert features.shape.as_list() == features_shape
+    assert 'Logits' not in end_points and 'Predictions' not in end_points

@@ -17,24 +17,20 @@ from tests.nets_b1 import helpers
 BIG = ('inception_v4', 'inception_resnet_v2')
 
 
-def trace(model, input_shape, name):
-  return tf.function(lambda x: model(x), input_signature=[tf.TensorSpec(input_shape)],
-                     autograph=name not in BIG)
-
-
-@pytest.mark.parametrize('name', list(helpers.NETS))
-def test_graph_model_and_tf_function_agree(name):
+def check_modes(name, size, autograph, batch=2, **kwargs):
+  """Builds network `name` (under its arg scope, inference mode) in graph mode,
+  through slim.Model and in tf.function over the Model; checks that variables,
+  outputs and end points agree, and that the batch size may be unknown."""
   net = helpers.NETS[name]
-  network_fn = functools.partial(helpers.with_arg_scope(name, **net.small_kwargs),
-                                 is_training=False)
-  inputs = helpers.images(net.small_size, net.channels)
+  network_fn = functools.partial(helpers.with_arg_scope(name, **kwargs), is_training=False)
+  inputs = helpers.images(size, net.channels, batch=batch)
   model = slim.Model(network_fn)
   model(inputs)
   helpers.randomize_batch_norm(model)
   eager_output, eager_end_points = model(inputs)
   weights = {n: v.numpy() for n, v in model.variables_by_name.items()}
 
-  input_shape = [None, net.small_size, net.small_size, net.channels]
+  input_shape = [None, size, size, net.channels]
   names, static_shape, graph_output, graph_end_points = helpers.run_in_graph(
       network_fn, inputs, weights, input_shape)
   assert names == list(model.variables_by_name)
@@ -42,7 +38,8 @@ def test_graph_model_and_tf_function_agree(name):
   helpers.assert_close(eager_output.numpy(), graph_output)
   helpers.assert_end_points_close(eager_end_points, graph_end_points)
 
-  traced = trace(model, input_shape, name)
+  traced = tf.function(lambda x: model(x), input_signature=[tf.TensorSpec(input_shape)],
+                       autograph=autograph)
   concrete_output, concrete_end_points = traced.get_concrete_function().structured_outputs
   assert concrete_output.shape.as_list() == static_shape
   assert sorted(concrete_end_points) == sorted(eager_end_points)
@@ -51,6 +48,19 @@ def test_graph_model_and_tf_function_agree(name):
   helpers.assert_end_points_close(
       function_end_points, {k: v.numpy()[:1] for k, v in eager_end_points.items()})
   assert len(model.variables) == len(names)
+
+
+@pytest.mark.parametrize('name', list(helpers.NETS))
+def test_graph_model_and_tf_function_agree(name):
+  net = helpers.NETS[name]
+  check_modes(name, net.small_size, autograph=name not in BIG, **net.small_kwargs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('name', list(helpers.NETS))
+def test_full_size_graph_model_and_tf_function_agree(name):
+  net = helpers.NETS[name]
+  check_modes(name, net.size, autograph=True, batch=1, num_classes=net.classes)
 
 
 # Networks whose height and width may be unknown: (function, kwargs, channels of
@@ -70,7 +80,8 @@ def test_unknown_height_and_width(name):
   fn, kwargs, depth, sizes = UNKNOWN_SIZE[name]
   network_fn = functools.partial(fn, is_training=False, **kwargs)
   model = slim.Model(network_fn)
-  traced = trace(model, [None, None, None, 3], name)
+  traced = tf.function(lambda x: model(x), input_signature=[tf.TensorSpec([None, None, None, 3])],
+                       autograph=name not in BIG)
   for size in sizes:
     inputs = helpers.images(size, 3, batch=1, seed=size)
     output, end_points = model(inputs)
