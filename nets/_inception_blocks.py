@@ -36,7 +36,7 @@ AvgPool = collections.namedtuple('AvgPool', ['scope', 'kernel', 'stride', 'paddi
 Fork = collections.namedtuple('Fork', ['layers'])
 Mixed = collections.namedtuple('Mixed', ['scope', 'branches'])
 
-_POOLS = {MaxPool: slim.max_pool2d, AvgPool: slim.avg_pool2d}
+_POOLS = {MaxPool: 'max_pool2d', AvgPool: 'avg_pool2d'}  # looked up on `slim` when used
 
 
 def _apply_layer(net, layer):
@@ -51,7 +51,7 @@ def _apply_layer(net, layer):
   if pool is None:
     raise TypeError('Inception block: unknown layer %r; expected Conv, MaxPool, AvgPool, '
                     'Fork or Mixed' % (layer,))
-  return pool(net, layer.kernel, stride=layer.stride, padding=layer.padding,
+  return getattr(slim, pool)(net, layer.kernel, stride=layer.stride, padding=layer.padding,
               scope=layer.scope)
 
 
