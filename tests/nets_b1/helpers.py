@@ -60,17 +60,6 @@ def with_arg_scope(name, **kwargs):
   return network_fn
 
 
-def build_graph_variables(network_fn, input_shape):
-  """Builds `network_fn` on a placeholder in a fresh graph; returns an
-  OrderedDict name -> shape of its global variables, and the end points'
-  static shapes."""
-  with tf.Graph().as_default():
-    _, end_points = network_fn(tf.compat.v1.placeholder(tf.float32, input_shape))
-    variables = collections.OrderedDict(
-        (v.op.name, tuple(v.shape.as_list())) for v in tf.compat.v1.global_variables())
-    return variables, {k: v.shape.as_list() for k, v in end_points.items()}
-
-
 def images(size, channels, batch=2, seed=0):
   return np.random.RandomState(seed).uniform(
       -1, 1, (batch, size, size, channels)).astype(np.float32)
