@@ -26,6 +26,10 @@ from slim.data import prefetch_queue
 from slim.data import tfexample_decoder
 from slim import queues
 import slim.metrics as metrics
+import slim.evaluation as evaluation
+import slim.learning as learning
+import slim.training as training
+from slim.training import evaluation as train_eval
 
 arg_scope = arg_scope_lib.arg_scope
 add_arg_scope = arg_scope_lib.add_arg_scope
