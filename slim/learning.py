@@ -1,10 +1,13 @@
 """TF-Slim's graph-mode training loop: `create_train_op` and `train`.
 
-`train` runs a `tf.compat.v1.train.Supervisor` session: it initializes the model
-or restores the latest checkpoint of `logdir` (the global step goes on from
-there), saves checkpoints every `save_interval_secs` and summaries every
-`save_summaries_secs`, logs the loss, and stops at `number_of_steps` global steps
-or when the input is exhausted.
+`train` does what tf_slim's did with a `tf.compat.v1.train.Supervisor`, on a
+`tf.compat.v1.train.SessionManager`: it initializes the model or restores the
+latest checkpoint of `logdir` (the global step goes on from there), saves
+checkpoints every `save_interval_secs` and summaries every `save_summaries_secs`,
+logs the loss, and stops at `number_of_steps` global steps or when the input is
+exhausted. It works whether or not eager execution is disabled: the timed saves
+run between steps in the training thread (the Supervisor's threads need eager
+execution disabled for the whole program).
 
 Example:
 
@@ -19,15 +22,14 @@ Example:
                                      log_every_n_steps=100)
 """
 import datetime
-import json
 import numbers
-import os
 import sys
 import time
 
 import tensorflow as tf
 
 from slim.training import _checks
+from slim.training import _chief_services
 from slim.training import training as _training
 
 __all__ = [
@@ -163,34 +165,6 @@ class _ProgressLog(object):
     return text
 
 
-def _chrome_trace(step_stats):
-  """The Chrome trace (chrome://tracing JSON) of a run's `StepStats`: one process
-  per device, one complete event per op."""
-  events = []
-  for pid, device in enumerate(step_stats.dev_stats):
-    events.append({'name': 'process_name', 'ph': 'M', 'pid': pid,
-                   'args': {'name': device.device}})
-    for node in device.node_stats:
-      events.append({
-          'name': node.node_name, 'cat': 'Op', 'ph': 'X', 'pid': pid, 'tid': node.thread_id,
-          'ts': node.all_start_micros, 'dur': max(node.all_end_rel_micros, 1),
-          'args': {'name': node.node_name, 'label': node.timeline_label}})
-  return json.dumps({'traceEvents': events}, indent=1)
-
-
-def _write_trace(run_metadata, logdir, global_step, summary_writer):
-  """Writes `tf_trace-<step>.json` to `logdir` (through a temporary name) and adds the
-  run metadata to `summary_writer`."""
-  path = os.path.join(logdir, 'tf_trace-%d.json' % global_step)
-  _logging.info('Writing trace to %s', path)
-  temporary = '%s.tmp%d' % (path, os.getpid())
-  with tf.io.gfile.GFile(temporary, 'w') as f:
-    f.write(_chrome_trace(run_metadata.step_stats))
-  tf.io.gfile.rename(temporary, path, overwrite=True)
-  if summary_writer is not None:
-    summary_writer.add_run_metadata(run_metadata, 'run_metadata-%d' % global_step)
-
-
 def train_step(sess, train_op, global_step, train_step_kwargs):
   """Runs one step of training; the default `train_step_fn` of `train`.
 
@@ -224,14 +198,17 @@ def train_step(sess, train_op, global_step, train_step_kwargs):
   step_seconds = time.time() - start_time
 
   if run_metadata is not None:
-    _write_trace(run_metadata, train_step_kwargs['logdir'], np_global_step,
+    _chief_services.write_trace(run_metadata, train_step_kwargs['logdir'], np_global_step,
                  train_step_kwargs.get('summary_writer'))
 
-  if 'should_log' in train_step_kwargs and sess.run(train_step_kwargs['should_log']):
-    progress = train_step_kwargs.get('progress')
-    suffix = progress.suffix(np_global_step, step_seconds) if progress is not None else ''
-    _logging.info('global step %d: loss = %.4f (%.3f sec/step%s)', np_global_step, total_loss,
-                  step_seconds, suffix)
+  if 'should_log' in train_step_kwargs:
+    # The step read with train_op may precede its increment: read it again.
+    should_log, step_after = sess.run([train_step_kwargs['should_log'], global_step])
+    if should_log:
+      progress = train_step_kwargs.get('progress')
+      suffix = progress.suffix(step_after, step_seconds) if progress is not None else ''
+      _logging.info('global step %d: loss = %.4f (%.3f sec/step%s)', step_after, total_loss,
+                    step_seconds, suffix)
 
   should_stop = False
   if 'should_stop' in train_step_kwargs:
@@ -276,6 +253,8 @@ def _check_train_arguments(train_op, logdir, train_step_fn, log_every_n_steps,
   if isinstance(sync_optimizer, _v1.train.SyncReplicasOptimizer):
     sync_optimizer = [sync_optimizer]
   if sync_optimizer is not None:
+    if not isinstance(sync_optimizer, (list, tuple)):
+      sync_optimizer = [sync_optimizer]
     if startup_delay_steps > 0:
       raise ValueError('train: startup_delay_steps must be zero when sync_optimizer is '
                        'supplied, received %d' % startup_delay_steps)
@@ -330,11 +309,14 @@ def train(train_op,
           session_wrapper=None,
           trace_every_n_steps=None,
           ignore_live_threads=False):
-  """Runs the training loop of a TF1 graph with a `tf.compat.v1.train.Supervisor`.
+  """Runs the training loop of a TF1 graph, as tf_slim's Supervisor-based `train` did.
 
   The chief initializes the model (`init_op`, then `init_fn`) unless `logdir`
-  holds a checkpoint, which is restored instead; it saves a checkpoint every
-  `save_interval_secs` and at the end, and summaries every `save_summaries_secs`.
+  holds a checkpoint, which is restored instead; it writes `graph.pbtxt`, saves a
+  checkpoint `model.ckpt-<step>` at the start, every `save_interval_secs` and at
+  the end, and summaries (with `global_step/sec`) at the start and every
+  `save_summaries_secs`; these run between steps. A non-chief waits for the chief
+  to initialize the model. The graph is finalized.
   Every `log_every_n_steps` global steps a line is logged:
   `global step 200: loss = 0.1234 (0.010 sec/step, 98.50 steps/sec, ETA 0:00:08)`
   (the ETA when `number_of_steps` is given). With `sync_optimizer`, gradients are
@@ -397,95 +379,130 @@ def train(train_op,
     if global_step is None:
       global_step = _v1.train.get_or_create_global_step()
     saver = saver or _v1.train.Saver()
-
-    with tf.name_scope('init_ops'):
-      if init_op is _USE_DEFAULT:
-        init_op = _v1.global_variables_initializer()
-      if ready_op is _USE_DEFAULT:
-        ready_op = _v1.report_uninitialized_variables()
-      if local_init_op is _USE_DEFAULT:
-        local_init_op = tf.group(_v1.local_variables_initializer(),
-                                 _v1.tables_initializer())
-      ready_for_local_init_op = None
-      if sync_optimizer is not None:
-        with tf.control_dependencies([local_init_op] if local_init_op is not None else []):
-          if is_chief:
-            local_init_op = tf.group(*[opt.chief_init_op for opt in sync_optimizer])
-          else:
-            local_init_op = tf.group(*[opt.local_step_init_op for opt in sync_optimizer])
-        ready_for_local_init_op = tf.concat(
-            [opt.ready_for_local_init_op for opt in sync_optimizer], axis=0)
-
+    init_op, ready_op, local_init_op, ready_for_local_init_op = _init_ops(
+        init_op, ready_op, local_init_op, sync_optimizer, is_chief)
     if summary_op is _USE_DEFAULT:
       summary_op = _v1.summary.merge_all()
-    if summary_writer is _USE_DEFAULT:
-      summary_writer = _v1.train.Supervisor.USE_DEFAULT
-
+    if not (is_chief and logdir):
+      summary_writer = None
+    elif summary_writer is _USE_DEFAULT:
+      summary_writer = _v1.summary.FileWriter(logdir)
+    sync = None
     if is_chief and sync_optimizer is not None:
-      # Built before the supervisor finalizes the graph.
-      init_tokens_op = [opt.get_init_tokens_op() for opt in sync_optimizer]
-      chief_queue_runners = [opt.get_chief_queue_runner() for opt in sync_optimizer]
-
+      sync = ([opt.get_chief_queue_runner() for opt in sync_optimizer],
+              [opt.get_init_tokens_op() for opt in sync_optimizer])
     if train_step_kwargs is _USE_DEFAULT:
       train_step_kwargs = _default_train_step_kwargs(
           global_step, number_of_steps, log_every_n_steps, is_chief, trace_every_n_steps,
           logdir)
+    if summary_writer is not None:
+      train_step_kwargs['summary_writer'] = summary_writer
+    services = None
+    if is_chief and logdir:
+      services = _chief_services.ChiefServices(
+          graph, logdir, global_step, saver, save_interval_secs, summary_op, summary_writer,
+          save_summaries_secs)
+    session_manager = _v1.train.SessionManager(
+        local_init_op=local_init_op, ready_op=ready_op,
+        ready_for_local_init_op=ready_for_local_init_op, graph=graph)
+    graph.finalize()
 
-  supervisor = _v1.train.Supervisor(
-      graph=graph,
-      is_chief=is_chief,
-      logdir=logdir,
-      init_op=init_op,
-      init_feed_dict=init_feed_dict,
-      local_init_op=local_init_op,
-      ready_for_local_init_op=ready_for_local_init_op,
-      ready_op=ready_op,
-      summary_op=summary_op,
-      summary_writer=summary_writer,
-      global_step=global_step,
-      saver=saver,
-      save_summaries_secs=save_summaries_secs,
-      save_model_secs=save_interval_secs,
-      init_fn=init_fn)
+    def create_session():
+      if is_chief:
+        return session_manager.prepare_session(
+            master, init_op=init_op, saver=saver, checkpoint_dir=logdir,
+            config=session_config, init_feed_dict=init_feed_dict, init_fn=init_fn)
+      return session_manager.wait_for_session(master, config=session_config,
+                                              max_wait_secs=7200)
 
-  if summary_writer is not None:
-    train_step_kwargs['summary_writer'] = supervisor.summary_writer
-
-  total_loss = None
-  while True:
-    try:
-      with supervisor.managed_session(master, start_standard_services=False,
-                                      config=session_config) as sess:
-        _logging.info('Starting Session.')
-        if session_wrapper is not None:
-          _logging.info('Wrapping session with wrapper function: %s', session_wrapper)
-          sess = session_wrapper(sess)
-        if is_chief:
-          if logdir:
-            supervisor.start_standard_services(sess)
-        elif startup_delay_steps > 0:
-          _wait_for_step(sess, global_step,
-                         min(startup_delay_steps, number_of_steps or sys.maxsize))
-        threads = supervisor.start_queue_runners(sess)
-        _logging.info('Starting Queues.')
-        if is_chief and sync_optimizer is not None:
-          supervisor.start_queue_runners(sess, chief_queue_runners)
-          sess.run(init_tokens_op)
-        try:
-          while not supervisor.should_stop():
-            total_loss, should_stop = train_step_fn(sess, train_op, global_step,
-                                                    train_step_kwargs)
-            if should_stop:
-              _logging.info('Stopping Training.')
-              supervisor.request_stop()
-              break
-        except tf.errors.OutOfRangeError as error:
-          _logging.info('Caught OutOfRangeError. Stopping Training. %s', error)
-        if logdir and supervisor.is_chief:
-          _logging.info('Finished training! Saving model to disk.')
-          supervisor.saver.save(sess, supervisor.save_path, global_step=supervisor.global_step)
-          supervisor.stop(threads, close_summary_writer=True,
-                          ignore_live_threads=ignore_live_threads)
+    def train_steps(sess, coord):
+      if services is not None:
+        services.start(sess)
+      elif not is_chief and startup_delay_steps > 0:
+        _wait_for_step(sess, global_step, min(startup_delay_steps, number_of_steps or sys.maxsize))
+      total_loss = None
+      try:
+        while not coord.should_stop():
+          total_loss, should_stop = train_step_fn(sess, train_op, global_step, train_step_kwargs)
+          if services is not None:
+            services.run_due(sess)
+          if should_stop:
+            _logging.info('Stopping Training.')
+            break
+      except tf.errors.OutOfRangeError as error:
+        _logging.info('Caught OutOfRangeError. Stopping Training. %s', error)
+      if services is not None:
+        _logging.info('Finished training! Saving model to disk.')
+        services.save(sess)
       return total_loss
-    except tf.errors.AbortedError:
-      _logging.info('Retrying training!')
+
+    while True:
+      try:
+        return _run_session(create_session, session_wrapper, sync, train_steps, services,
+                            ignore_live_threads)
+      except tf.errors.AbortedError:
+        _logging.info('Retrying training!')
+
+
+def _init_ops(init_op, ready_op, local_init_op, sync_optimizer, is_chief):
+  """The initialization ops of `train`, defaults filled in; with sync optimizers, the
+  local init op also initializes their local steps (or the chief's)."""
+  with tf.name_scope('init_ops'):
+    if init_op is _USE_DEFAULT:
+      init_op = _v1.global_variables_initializer()
+    if ready_op is _USE_DEFAULT:
+      ready_op = _v1.report_uninitialized_variables()
+    if local_init_op is _USE_DEFAULT:
+      local_init_op = tf.group(_v1.local_variables_initializer(), _v1.tables_initializer())
+    ready_for_local_init_op = None
+    if sync_optimizer is not None:
+      with tf.control_dependencies([local_init_op] if local_init_op is not None else []):
+        local_init_op = tf.group(*[opt.chief_init_op if is_chief else opt.local_step_init_op
+                                   for opt in sync_optimizer])
+      ready_for_local_init_op = tf.concat(
+          [opt.ready_for_local_init_op for opt in sync_optimizer], axis=0)
+  return init_op, ready_op, local_init_op, ready_for_local_init_op
+
+
+def _run_session(create_session, session_wrapper, sync, train_steps, services,
+                 ignore_live_threads):
+  """One session of `train`: create it, start the queue runners, run `train_steps`,
+  stop and join the threads, close. Returns the last loss; an error of the loop or of
+  a queue runner is raised once the threads are joined.
+
+  The chief queue runners of sync optimizers wait for gradients that no step will
+  send any more: they have their own coordinator and are joined after the session
+  is closed, which cancels their wait.
+  """
+  session = create_session()
+  coord, sync_coord = _v1.train.Coordinator(), _v1.train.Coordinator()
+  threads, sync_threads = [], []
+  total_loss = None
+  try:
+    with coord.stop_on_exception():
+      _logging.info('Starting Session.')
+      sess = session
+      if session_wrapper is not None:
+        _logging.info('Wrapping session with wrapper function: %s', session_wrapper)
+        sess = session_wrapper(session)
+      for runner in _v1.get_collection(_v1.GraphKeys.QUEUE_RUNNERS):
+        threads.extend(runner.create_threads(session, coord=coord, daemon=True, start=True))
+      _logging.info('Starting Queues.')
+      if sync is not None:
+        chief_queue_runners, init_tokens_op = sync
+        for runner in chief_queue_runners:
+          sync_threads.extend(runner.create_threads(session, coord=sync_coord, daemon=True,
+                                                    start=True))
+        sess.run(init_tokens_op)
+      total_loss = train_steps(sess, coord)
+  finally:
+    coord.request_stop()
+    sync_coord.request_stop()
+    try:
+      coord.join(threads, stop_grace_period_secs=120, ignore_live_threads=ignore_live_threads)
+    finally:
+      if services is not None:
+        services.close()
+      session.close()
+      sync_coord.join(sync_threads, stop_grace_period_secs=10, ignore_live_threads=True)
+  return total_loss

@@ -205,9 +205,8 @@ def _variables_to_train(variables_to_train):
 
 def _with_dependencies(dependencies, tensor, name):
   """`tensor` through an identity that runs after `dependencies`."""
-  with _v1.colocate_with(tensor):
-    with tf.control_dependencies(dependencies):
-      return tf.identity(tensor, name=name)
+  with tf.control_dependencies(dependencies):
+    return tf.identity(tensor, name=name)
 
 
 def create_train_op(total_loss,
