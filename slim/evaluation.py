@@ -40,14 +40,7 @@ wait_for_new_checkpoint = _evaluation.wait_for_new_checkpoint
 checkpoints_iterator = _evaluation.checkpoints_iterator
 
 
-class _UseDefault(object):
-  """Marks `summary_op` left to its default: every summary of the graph."""
-
-  def __repr__(self):
-    return '_USE_DEFAULT'
-
-
-_USE_DEFAULT = _UseDefault()
+_USE_DEFAULT = _checks.Default('_USE_DEFAULT')
 
 
 def _evaluation_hooks(function, num_evals, logdir, summary_op, summary_op_feed_dict, hooks):

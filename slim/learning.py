@@ -45,14 +45,7 @@ multiply_gradients = _training.multiply_gradients
 _USE_GLOBAL_STEP = _training._USE_GLOBAL_STEP  # pylint: disable=protected-access
 
 
-class _UseDefault(object):
-  """Marks an argument of `train` left to its default."""
-
-  def __repr__(self):
-    return '_USE_DEFAULT'
-
-
-_USE_DEFAULT = _UseDefault()
+_USE_DEFAULT = _checks.Default('_USE_DEFAULT')
 
 
 def add_gradients_summaries(grads_and_vars):

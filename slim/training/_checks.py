@@ -29,3 +29,13 @@ def check_callable(function, argument, value):
   """Raises ValueError unless `value` is callable or None."""
   if value is not None and not callable(value):
     raise ValueError('%s: %s must be callable or None, received %r' % (function, argument, value))
+
+
+class Default(object):
+  """A marker for an argument left to its default (printed as its name)."""
+
+  def __init__(self, name):
+    self._name = name
+
+  def __repr__(self):
+    return self._name

@@ -34,14 +34,7 @@ __all__ = [
 _v1 = tf.compat.v1
 
 
-class _UseGlobalStep(object):
-  """Marks `global_step` left to its default: the graph's global step."""
-
-  def __repr__(self):
-    return '_USE_GLOBAL_STEP'
-
-
-_USE_GLOBAL_STEP = _UseGlobalStep()
+_USE_GLOBAL_STEP = _checks.Default('_USE_GLOBAL_STEP')
 
 
 def _gradient_values(grad):

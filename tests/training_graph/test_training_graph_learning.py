@@ -2,6 +2,8 @@
 import json
 import os
 import re
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -205,3 +207,38 @@ def test_train_step_trace_needs_logdir(graph):
                                          r'train_step_kwargs when should_trace is present'):
       slim.learning.train_step(sess, train_op, _v1.train.get_global_step(),
                                {'should_trace': tf.constant(True)})
+
+
+def test_non_chief_waits_for_startup_delay_steps(tmp_path):
+  """A chief and a non-chief replica sharing an in-process server."""
+  server = tf.distribute.Server.create_local_server()
+
+  def slow_step(sess, train_op, global_step, kwargs):
+    time.sleep(0.02)
+    return slim.learning.train_step(sess, train_op, global_step, kwargs)
+
+  def chief():
+    with tf.Graph().as_default():
+      slim.learning.train(logistic_train_op(), str(tmp_path), master=server.target,
+                          number_of_steps=150, train_step_fn=slow_step, log_every_n_steps=0)
+
+  chief_thread = threading.Thread(target=chief)
+  chief_thread.start()
+  first_steps = []
+
+  def recording_step(sess, train_op, global_step, kwargs):
+    if not first_steps:
+      first_steps.append(int(sess.run(global_step)))
+    return slim.learning.train_step(sess, train_op, global_step, kwargs)
+
+  try:
+    while not tf.io.gfile.exists(os.path.join(str(tmp_path), 'graph.pbtxt')):
+      time.sleep(0.05)  # the chief has initialized the model
+    with tf.Graph().as_default():
+      slim.learning.train(logistic_train_op(), None, master=server.target, is_chief=False,
+                          startup_delay_steps=60, number_of_steps=150,
+                          train_step_fn=recording_step, log_every_n_steps=0)
+  finally:
+    chief_thread.join()
+  assert first_steps and first_steps[0] >= 60
+  assert global_step_of(str(tmp_path)) >= 150
