@@ -134,14 +134,20 @@ def create_train_op(total_loss,
 
 
 class _ProgressLog(object):
-  """Measures the training rate between two log lines, for steps/sec and the ETA."""
+  """Measures the training rate between two log lines (the first one: since the
+  first step), for steps/sec and the ETA."""
 
   def __init__(self, number_of_steps=None):
     self.number_of_steps = number_of_steps
-    self._last = None  # (time, global step) of the previous log line
+    self._last = None  # (time, global step) of the previous log line or of the start
+
+  def start(self, sess, global_step):
+    """Marks the start of training (once): the time and the global step."""
+    if self._last is None:
+      self._last = (time.time(), int(sess.run(global_step)))
 
   def suffix(self, global_step, step_seconds):
-    """`, 12.3 steps/sec, ETA 0:01:05` for the log line at `global_step`."""
+    """`, 12.30 steps/sec, ETA 0:01:05` for the log line at `global_step`."""
     now = time.time()
     rate = None
     if self._last is not None and global_step > self._last[1] and now > self._last[0]:
@@ -180,6 +186,9 @@ def train_step(sess, train_op, global_step, train_step_kwargs):
   if 'should_trace' in train_step_kwargs and 'logdir' not in train_step_kwargs:
     raise ValueError('train_step: logdir must be present in train_step_kwargs when '
                      'should_trace is present (keys: %s)' % sorted(train_step_kwargs))
+  progress = train_step_kwargs.get('progress')
+  if progress is not None:
+    progress.start(sess, global_step)
   start_time = time.time()
   options = run_metadata = None
   if 'should_trace' in train_step_kwargs and sess.run(train_step_kwargs['should_trace']):
@@ -198,7 +207,6 @@ def train_step(sess, train_op, global_step, train_step_kwargs):
     # The step read with train_op may precede its increment: read it again.
     should_log, step_after = sess.run([train_step_kwargs['should_log'], global_step])
     if should_log:
-      progress = train_step_kwargs.get('progress')
       suffix = progress.suffix(step_after, step_seconds) if progress is not None else ''
       _logging.info('global step %d: loss = %.4f (%.3f sec/step%s)', step_after, total_loss,
                     step_seconds, suffix)

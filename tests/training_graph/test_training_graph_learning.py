@@ -242,3 +242,17 @@ def test_non_chief_waits_for_startup_delay_steps(tmp_path):
     chief_thread.join()
   assert first_steps and first_steps[0] >= 60
   assert global_step_of(str(tmp_path)) >= 150
+
+
+def test_progress_rate_and_eta_from_the_clock(monkeypatch):
+  clock = iter([10.0, 12.0, 13.0])
+  monkeypatch.setattr(slim.learning.time, 'time', lambda: next(clock))
+
+  class Session(object):
+    def run(self, fetch):
+      return 0  # the global step at the start
+
+  progress = slim.learning._ProgressLog(number_of_steps=1000)  # pylint: disable=protected-access
+  progress.start(Session(), None)  # t=10, step 0
+  assert progress.suffix(100, 0.01) == ', 50.00 steps/sec, ETA 0:00:18'  # t=12: 900 / 50
+  assert progress.suffix(200, 0.01) == ', 100.00 steps/sec, ETA 0:00:08'  # t=13: 800 / 100
