@@ -201,7 +201,7 @@ def train_step(sess, train_op, global_step, train_step_kwargs):
 
   if run_metadata is not None:
     _chief_services.write_trace(run_metadata, train_step_kwargs['logdir'], np_global_step,
-                 train_step_kwargs.get('summary_writer'))
+                                train_step_kwargs.get('summary_writer'))
 
   if 'should_log' in train_step_kwargs:
     # The step read with train_op may precede its increment: read it again.
