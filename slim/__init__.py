@@ -26,10 +26,6 @@ from slim.data import prefetch_queue
 from slim.data import tfexample_decoder
 from slim import queues
 import slim.metrics as metrics
-import slim.evaluation as evaluation
-import slim.learning as learning
-import slim.training as training
-from slim.training import evaluation as train_eval
 
 arg_scope = arg_scope_lib.arg_scope
 add_arg_scope = arg_scope_lib.add_arg_scope
@@ -37,5 +33,11 @@ current_arg_scope = arg_scope_lib.current_arg_scope
 has_arg_scope = arg_scope_lib.has_arg_scope
 arg_scoped_arguments = arg_scope_lib.arg_scoped_arguments
 arg_scope_func_key = arg_scope_lib.arg_scope_func_key
+
+# The graph-mode loops, with tf_slim's names (`slim.train_eval` is slim.training.evaluation).
+import slim.evaluation as evaluation
+import slim.learning as learning
+import slim.training as training
+from slim.training import evaluation as train_eval
 
 __version__ = '2.21.0'
