@@ -39,4 +39,10 @@ has_arg_scope = arg_scope_lib.has_arg_scope
 arg_scoped_arguments = arg_scope_lib.arg_scoped_arguments
 arg_scope_func_key = arg_scope_lib.arg_scope_func_key
 
+# The graph-mode loops, with tf_slim's names (`slim.train_eval` is slim.training.evaluation).
+import slim.evaluation as evaluation
+import slim.learning as learning
+import slim.training as training
+from slim.training import evaluation as train_eval
+
 __version__ = '2.21.0'
