@@ -11,7 +11,6 @@ the logits:
 import tensorflow as tf
 
 import slim
-from nets._softmax import softmax
 
 __all__ = ['cifarnet', 'cifarnet_arg_scope']
 
@@ -27,7 +26,7 @@ def _lrn(net, name):
 
 def cifarnet(images, num_classes=10, is_training=False,
              dropout_keep_prob=0.5,
-             prediction_fn=softmax,
+             prediction_fn=slim.softmax,
              scope='CifarNet'):
   """CifarNet for classification.
 

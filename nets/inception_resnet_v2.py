@@ -131,15 +131,6 @@ def block8(net, scale=1.0, activation_fn=tf.nn.relu, scope=None, reuse=None):
   return _residual_block(net, _BLOCK8, scale, activation_fn, scope, 'Block8', reuse)
 
 
-def _repeat(net, repetitions, block, **kwargs):
-  """`repetitions` blocks in turn inside a unique scope 'Repeat', 'Repeat_1', ...,
-  each in scope '<block name>_<i>' (i from 1): the names slim.repeat gives."""
-  with tf.compat.v1.variable_scope(None, 'Repeat', [net]):
-    for index in range(1, repetitions + 1):
-      net = block(net, scope='%s_%d' % (block.__name__, index), **kwargs)
-  return net
-
-
 def _check_base_arguments(final_endpoint, output_stride):
   function = 'inception_resnet_v2_base'
   if output_stride not in (8, 16):
@@ -193,7 +184,7 @@ def inception_resnet_v2_base(inputs,
       net, done = blocks.build_end_points(inputs, _stem(padding), final_endpoint, end_points)
       if done:
         return net, end_points
-      net = _repeat(net, 10, block35, scale=0.17, activation_fn=activation_fn)
+      net = slim.repeat(net, 10, block35, scale=0.17, activation_fn=activation_fn)
 
       # 35 x 35 x 320 -> 17 x 17 x 1088 (33 x 33 x 1088 at output stride 8)
       net, done = blocks.build_end_points(net, [_mixed_6a(1 if use_atrous else 2, padding)],
@@ -201,7 +192,7 @@ def inception_resnet_v2_base(inputs,
       if done:
         return net, end_points
       with slim.arg_scope([slim.conv2d], rate=2 if use_atrous else 1):
-        net = _repeat(net, 20, block17, scale=0.10, activation_fn=activation_fn)
+        net = slim.repeat(net, 20, block17, scale=0.10, activation_fn=activation_fn)
       end_points['PreAuxLogits'] = net
       if final_endpoint == 'PreAuxLogits':
         return net, end_points
@@ -211,7 +202,7 @@ def inception_resnet_v2_base(inputs,
                                           end_points)
       if done:
         return net, end_points
-      net = _repeat(net, 9, block8, scale=0.20, activation_fn=activation_fn)
+      net = slim.repeat(net, 9, block8, scale=0.20, activation_fn=activation_fn)
       net = block8(net, activation_fn=None)
 
       # 8 x 8 x 2080 -> 8 x 8 x 1536

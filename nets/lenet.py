@@ -10,14 +10,13 @@ pool, a 1024-unit fully connected layer, dropout and the logits:
 import tensorflow as tf
 
 import slim
-from nets._softmax import softmax
 
 __all__ = ['lenet', 'lenet_arg_scope']
 
 
 def lenet(images, num_classes=10, is_training=False,
           dropout_keep_prob=0.5,
-          prediction_fn=softmax,
+          prediction_fn=slim.softmax,
           scope='LeNet'):
   """LeNet for classification.
 

@@ -22,7 +22,6 @@ import functools
 import tensorflow as tf
 
 import slim
-from nets._softmax import softmax
 
 __all__ = ['Conv', 'DepthSepConv', 'MOBILENETV1_CONV_DEFS', 'mobilenet_v1', 'mobilenet_v1_025',
            'mobilenet_v1_050', 'mobilenet_v1_075', 'mobilenet_v1_arg_scope',
@@ -196,7 +195,7 @@ def mobilenet_v1(inputs,
                  min_depth=8,
                  depth_multiplier=1.0,
                  conv_defs=None,
-                 prediction_fn=softmax,
+                 prediction_fn=slim.softmax,
                  spatial_squeeze=True,
                  reuse=None,
                  scope='MobilenetV1',

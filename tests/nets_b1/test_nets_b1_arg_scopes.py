@@ -19,10 +19,22 @@ def names(pattern=None):
   return [v.op.name for v in tf.compat.v1.global_variables(pattern)]
 
 
+def _variable_of(loss):
+  """The name of the variable a regularization loss reads."""
+  pending, seen = [loss.op], set()
+  while pending:
+    op = pending.pop()
+    if op.type == 'VarHandleOp':
+      return op.name
+    seen.add(op.name)
+    pending.extend(t.op for t in op.inputs if t.op.name not in seen)
+  raise AssertionError('no variable behind %s' % loss.name)
+
+
 def regularized():
   """Names of the variables with a regularization loss in the graph."""
   losses = tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.REGULARIZATION_LOSSES)
-  return sorted(loss.op.name.split('/Regularizer/')[0] for loss in losses)
+  return sorted(_variable_of(loss) for loss in losses)
 
 
 @pytest.mark.parametrize('arg_scope', [inception_v4.inception_v4_arg_scope,
