@@ -95,7 +95,7 @@ class _Evaluator(object):
     self.model, self.dataset, self.num_evals = model, dataset, num_evals
     self.use_moving_averages = use_moving_averages
     self.events = events.EventWriter(eval_dir) if eval_dir else None
-    self.eval_step = tf.function(lambda batch: eval_fn(model, batch))
+    self.eval_step = tf.function(lambda batch: eval_fn(model, batch), reduce_retracing=True)
 
   def _batches(self):
     dataset = self.dataset if isinstance(self.dataset, tf.data.Dataset) else self.dataset()

@@ -73,6 +73,18 @@ def numpy_accuracy(model):
   return float(np.mean(np.argmax(model(images, is_training=False), 1) == labels))
 
 
+def read_scalars(logdir):
+  """{step: {tag: value}} of the scalar summaries in `logdir`."""
+  values = {}
+  for name in tf.io.gfile.listdir(logdir):
+    if 'tfevents' in name:
+      for event in tf.compat.v1.train.summary_iterator(os.path.join(logdir, name)):
+        for value in event.summary.value:
+          if value.WhichOneof('value') == 'simple_value':
+            values.setdefault(event.step, {})[value.tag] = value.simple_value
+  return values
+
+
 def python_command(code):
   """The command running `code` with the repository importable and TF quiet."""
   return [sys.executable, '-c', code]

@@ -176,22 +176,10 @@ def test_learning_rate_schedule_of_the_global_step_is_used_and_summarized(tmp_pa
   rates = [0.5, 0.5, 0.05, 0.05, 0.005]
   np.testing.assert_allclose(model.variables[0].numpy()[0], 1.0 - sum(rates) * np.array([1, 2]),
                              rtol=1e-5)
-  summaries = read_scalars(str(tmp_path))
+  summaries = digits_setup.read_scalars(str(tmp_path))
   assert [round(summaries[step]['learning_rate'], 6) for step in range(1, 6)] == rates
   assert set(summaries[5]) == {'total_loss', 'losses/loss', 'losses/regularization_loss',
                                'learning_rate', 'global_step/sec'}
-
-
-def read_scalars(logdir):
-  """{step: {tag: value}} of the scalar summaries in `logdir`."""
-  values = {}
-  for name in tf.io.gfile.listdir(logdir):
-    if 'tfevents' in name:
-      for event in tf.compat.v1.train.summary_iterator(os.path.join(logdir, name)):
-        for value in event.summary.value:
-          if value.WhichOneof('value') == 'simple_value':
-            values.setdefault(event.step, {})[value.tag] = value.simple_value
-  return values
 
 
 def test_resume_continues_the_global_step_and_values(tmp_path):
