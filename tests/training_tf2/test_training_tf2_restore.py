@@ -354,8 +354,13 @@ def test_tf2_fine_tuning_nets_inception_v1_to_5_classes(tf_slim, inception_check
   """Waits for nets.inception_v1 (written on another branch)."""
   del tf_slim
   inception_v1 = pytest.importorskip('nets.inception_v1')
-  model = slim.Model(functools.partial(inception_v1.inception_v1, num_classes=5))
-  tf.function(lambda images: model(images, is_training=False)).get_concrete_function(
+
+  def network(images):
+    with slim.arg_scope(inception_v1.inception_v1_arg_scope()):
+      return inception_v1.inception_v1(images, num_classes=5, is_training=False)
+
+  model = slim.Model(network)
+  tf.function(model).get_concrete_function(
       tf.TensorSpec([1, 224, 224, 3]))  # creates the variables without running the net
   with pytest.raises(ValueError, match=r'variable %s/weights has shape \[1, 1, 1024, 5\] here '
                                        r'but \[1, 1, 1024, 1001\]' % LOGITS):
