@@ -373,3 +373,23 @@ def test_tf2_fine_tuning_nets_inception_v1_to_5_classes(tf_slim, inception_check
   np.testing.assert_array_equal(
       model.variables_by_name['InceptionV1/Conv2d_1a_7x7/weights'].numpy(),
       reader.get_tensor('InceptionV1/Conv2d_1a_7x7/weights'))
+
+
+def test_graph_init_fn_warm_starts_slim_learning_train(tmp_path):
+  """Waits for slim.learning (graph-mode training, written on another branch)."""
+  learning = pytest.importorskip('slim.learning')
+  path = graph_checkpoint(str(tmp_path))
+  reader = tf.train.load_checkpoint(path)
+  with tf.Graph().as_default():
+    global_step = slim.get_or_create_global_step()
+    logits = small_net(tf.ones([2, 4, 4, 1]), num_classes=3)
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy([0, 1], logits)
+    train_op = learning.create_train_op(loss, tf.compat.v1.train.GradientDescentOptimizer(0.0),
+                                        global_step=global_step)
+    init_fn = restore.get_init_fn(path, str(tmp_path / 'train'),
+                                  checkpoint_exclude_scopes='Net/Logits')
+    learning.train(train_op, str(tmp_path / 'train'), number_of_steps=1, init_fn=init_fn)
+  trained = tf.train.load_checkpoint(str(tmp_path / 'train'))
+  np.testing.assert_array_equal(trained.get_tensor('Net/conv1/weights'),
+                                reader.get_tensor('Net/conv1/weights'))
+  assert trained.get_tensor('Net/Logits/weights').shape == (48, 3)
