@@ -316,7 +316,8 @@ def train(model, dataset, loss_fn, optimizer, train_dir=None, max_number_of_step
       `functools.partial(restore.restore_checkpoint, checkpoint_path=...,
       exclude_scopes=...)`).
     log_every_n_steps: default 100: a progress line (step, loss, examples/s,
-      ETA) every this many steps; None: none.
+      ETA) every this many steps, logged with `tf.compat.v1.logging.info`;
+      None or 0: none.
     save_summaries_steps, save_summaries_secs: default 100, None: write the
       losses, learning rate and steps/s summaries every this many steps and/or
       seconds.
@@ -359,8 +360,10 @@ def train(model, dataset, loss_fn, optimizer, train_dir=None, max_number_of_step
       tf.function(lambda batch: loss_fn(model, batch)).get_concrete_function(
           _first_replica(strategy, first_batch))
     elif not all(strategy.extended.variable_created_in_scope(v) for v in model.variables):
-      raise ValueError('train: the model %s was built outside this strategy\'s scope; build '
-                       'it under strategy.scope(), or let train build it.' % model.name)
+      raise ValueError('train: the variables of the model %s were not made in the scope of '
+                       'the strategy %s (the model was built outside this strategy\'s scope, '
+                       'or in another\'s); build it under strategy.scope(), or let train '
+                       'build it.' % (model.name, type(strategy).__name__))
     ema = (tf.compat.v1.train.ExponentialMovingAverage(moving_average_decay,
                                                        num_updates=global_step)
            if moving_average_decay else None)
@@ -470,6 +473,8 @@ class _Loop(object):
         batch = next(iterator, None)
       if self.writer is not None and step != saved_step:
         checkpoint_path = self._save(step)
+      else:
+        self._average_replicas()
     finally:
       if self.events is not None:
         self.events.close()
@@ -497,9 +502,12 @@ class _Loop(object):
     self.events.flush()
     self.summaries.done(step)
 
-  def _save(self, step):
+  def _average_replicas(self):
     with self.strategy.scope():
       _average_replicas(self.strategy, self.state)
+
+  def _save(self, step):
+    self._average_replicas()
     path = self.writer.save(step)
     tf.compat.v1.logging.info('train: saved %s', path)
     self.saves.done(step)
