@@ -393,3 +393,22 @@ def test_graph_init_fn_warm_starts_slim_learning_train(tmp_path):
   np.testing.assert_array_equal(trained.get_tensor('Net/conv1/weights'),
                                 reader.get_tensor('Net/conv1/weights'))
   assert trained.get_tensor('Net/Logits/weights').shape == (48, 3)
+
+
+def test_tf2_fine_tuning_through_train_init_fn(small_checkpoint, tmp_path):
+  path, values = small_checkpoint
+  reports = []
+
+  def init_fn(model):
+    reports.append(restore.restore_checkpoint(model, path, exclude_scopes='Net/Logits'))
+
+  model = slim.Model(functools.partial(small_net, num_classes=3))
+  images = np.random.RandomState(1).rand(6, 4, 4, 1).astype(np.float32)
+  loop.train(model, tf.data.Dataset.from_tensors((images, np.arange(6) % 3)).repeat(),
+             lambda m, b: tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+                 labels=b[1], logits=m(b[0]))),
+             tf.compat.v1.train.GradientDescentOptimizer(0.0), train_dir=str(tmp_path / 't'),
+             max_number_of_steps=1, init_fn=init_fn)
+  assert [list(r.skipped) for r in reports] == [['Net/Logits/weights', 'Net/Logits/biases']]
+  np.testing.assert_array_equal(model.variables_by_name['Net/conv1/weights'].numpy(),
+                                values['Net/conv1/weights'])
