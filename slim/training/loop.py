@@ -399,7 +399,7 @@ def train(model, dataset, loss_fn, optimizer, train_dir=None, max_number_of_step
     with tf.control_dependencies([update]):
       return {key: tf.identity(tf.cast(value, tf.float32)) for key, value in outputs.items()}
 
-  @tf.function
+  @tf.function(reduce_retracing=True)
   def train_step(batch):
     per_replica = strategy.run(replica_step, args=(batch,))
     return {key: strategy.reduce(_REDUCE.get(key, tf.distribute.ReduceOp.MEAN), value,

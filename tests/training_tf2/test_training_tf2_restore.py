@@ -322,6 +322,7 @@ def test_graph_fine_tuning_inception_v1_to_5_classes(tf_slim, inception_checkpoi
     init_fn = restore.get_init_fn(inception_checkpoint,
                                   checkpoint_exclude_scopes='InceptionV1/Logits')
     report = init_fn.report
+    print(report)
     model_variables = slim.get_model_variables()
     assert report.skipped == {
         LOGITS + '/weights': "excluded by --checkpoint_exclude_scopes 'InceptionV1/Logits'",

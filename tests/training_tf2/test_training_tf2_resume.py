@@ -111,8 +111,9 @@ def test_sigkilled_training_resumes_from_its_last_whole_checkpoint(tmp_path):
   # fresh start would give its first steps.
   before = np.mean([losses[s] for s in sorted(losses)[-5:]])  # the kill came after those
   after = np.mean(list(resumed_losses.values()))
-  summary = ('loss: first step %.3f, last 5 read before the kill %.3f, first 5 resumed %.3f'
-             % (losses[1], before, after))
+  summary = ('killed after step %d; %d checkpoints read whole while it trained; loss: first '
+             'step %.3f, last 5 read before the kill %.3f, first 5 resumed %.3f'
+             % (last_step, len(reader.read), losses[1], before, after))
   print(summary)
   assert after < 0.5 * losses[1], summary
   assert read_whole_checkpoint(tf.train.latest_checkpoint(train_dir)) == last_step + 5
