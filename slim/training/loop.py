@@ -238,13 +238,12 @@ def _train_state_names(model, global_step, optimizer, ema, created):
 
 def _average_replicas(strategy, names_to_variables):
   """Gives every replica the mean of the replicas' values for variables each
-  replica updates on its own (batch-norm moving statistics): checkpoints then
-  hold the statistics of the whole batch."""
+  replica updates on its own (batch-norm moving statistics, kept on read): the
+  checkpoint, written from the first replica, then holds the whole batch's."""
   if strategy.num_replicas_in_sync == 1:
     return
   for var in names_to_variables.values():
-    if (var.trainable or not var.dtype.is_floating or
-        var.aggregation != tf.VariableAggregation.NONE):
+    if var.trainable or not var.dtype.is_floating:
       continue
     local = strategy.experimental_local_results(var)
     if len(local) > 1:
