@@ -17,11 +17,11 @@ Parity = collections.namedtuple(
                'reference_end_points', 'our_end_points', 'logits_shape'])
 
 
-def _random_values(variables, rng):
-  """Random values for the variables of a network, scaled so activations stay O(1)."""
+def random_values(names_and_shapes, rng):
+  """Random values for the variables of a network, by name, scaled so that
+  activations stay O(1); batch-norm statistics are not the identity."""
   values = {}
-  for var in variables:
-    name, shape = var.op.name, var.shape.as_list()
+  for name, shape in names_and_shapes:
     leaf = name.rsplit('/', 1)[-1]
     if leaf == 'moving_variance':
       values[name] = rng.uniform(0.5, 1.5, shape)
@@ -33,6 +33,10 @@ def _random_values(variables, rng):
       fan_in = max(1, int(np.prod(shape[:-1])))
       values[name] = rng.normal(0.0, np.sqrt(2.0 / fan_in), shape)
   return {name: value.astype(np.float32) for name, value in values.items()}
+
+
+def _names_and_shapes(variables):
+  return [(v.op.name, v.shape.as_list()) for v in variables]
 
 
 def load_values(sess, variables, values):
@@ -53,11 +57,11 @@ def _build_and_run(fn, arg_scope_fn, arg_scope_module, images, kwargs, values=No
     end_points = _tensor_end_points(end_points)
     variables = tf.compat.v1.global_variables()
     if values is None:
-      values = _random_values(variables, np.random.RandomState(seed))
+      values = random_values(_names_and_shapes(variables), np.random.RandomState(seed))
     with tf.compat.v1.Session() as sess:
       load_values(sess, variables, values)
       out_logits, out_end_points = sess.run([logits, end_points])
-  shapes = collections.OrderedDict((v.op.name, v.shape.as_list()) for v in variables)
+  shapes = collections.OrderedDict(_names_and_shapes(variables))
   return shapes, values, out_logits, out_end_points
 
 
