@@ -13,7 +13,19 @@ import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED_TOOLS = os.path.join(os.path.dirname(REPO), 'shared', 'tools')
+
+
+def _find_shared_tools(start):
+  """The nearest `shared/tools` above `start` (a checkout or a worktree)."""
+  directory = os.path.dirname(start)
+  while True:
+    candidate = os.path.join(directory, 'shared', 'tools')
+    if os.path.isdir(candidate) or os.path.dirname(directory) == directory:
+      return candidate
+    directory = os.path.dirname(directory)
+
+
+SHARED_TOOLS = _find_shared_tools(REPO)
 
 
 def pytest_configure(config):
