@@ -6,8 +6,8 @@ import tensorflow as tf
 import slim
 
 __all__ = ['check_depth_multiplier', 'check_final_endpoint', 'check_images',
-           'check_num_classes', 'conv_classifier', 'depth_fn', 'global_pool', 'softmax',
-           'trunc_normal']
+           'check_num_classes', 'conv_classifier', 'depth_fn', 'global_pool', 'named_network',
+           'softmax', 'trunc_normal']
 
 
 def trunc_normal(stddev):
@@ -73,6 +73,15 @@ def check_final_endpoint(network, final_endpoint, end_point_names):
   if final_endpoint not in end_point_names:
     raise ValueError('%s: Unknown final endpoint %r; expected one of %s'
                      % (network, final_endpoint, ', '.join(end_point_names)))
+
+
+def named_network(network, name, doc, default_image_size):
+  """Gives a network function made by a variant factory its public identity:
+  name, docstring and `default_image_size`; returns it."""
+  network.__name__ = network.__qualname__ = name
+  network.__doc__ = doc
+  network.default_image_size = default_image_size
+  return network
 
 
 def depth_fn(depth_multiplier, min_depth):

@@ -18,8 +18,8 @@ import tensorflow as tf
 import slim
 from nets import _common
 
-__all__ = ['Block', 'build_resnet', 'conv2d_same', 'imagenet_blocks', 'resnet_arg_scope',
-           'stack_blocks_dense', 'subsample']
+__all__ = ['Block', 'bottleneck_block', 'build_resnet', 'conv2d_same', 'imagenet_blocks',
+           'resnet_arg_scope', 'stack_blocks_dense', 'subsample']
 
 # The ImageNet ResNets of both versions: units per block, by depth; bottleneck
 # depths and strides of the four blocks.
@@ -37,6 +37,15 @@ class Block(collections.namedtuple('Block', ['scope', 'unit_fn', 'args'])):
   """A ResNet block: `scope` (its name), `unit_fn` (the residual unit, called as
   `unit_fn(net, rate=..., **unit_args)`) and `args` (a list of dicts of unit
   arguments, one per unit: 'depth', 'depth_bottleneck', 'stride')."""
+
+
+def bottleneck_block(scope, unit_fn, base_depth, num_units, stride):
+  """A `Block` of `num_units` bottleneck units (`unit_fn`) of depth 4 *
+  `base_depth` and bottleneck depth `base_depth`; the last unit has `stride`,
+  the others 1."""
+  unit = {'depth': base_depth * 4, 'depth_bottleneck': base_depth}
+  return Block(scope, unit_fn, [dict(unit, stride=1)] * (num_units - 1)
+               + [dict(unit, stride=stride)])
 
 
 def imagenet_blocks(block_fn, depth, base_depth=lambda d: d):

@@ -117,9 +117,7 @@ resnet_v1.default_image_size = 224
 def resnet_v1_block(scope, base_depth, num_units, stride):
   """A block of `num_units` v1 bottleneck units of depth 4 * `base_depth`, the
   last with `stride` (the others 1)."""
-  unit = {'depth': base_depth * 4, 'depth_bottleneck': base_depth}
-  return resnet_utils.Block(scope, bottleneck, [dict(unit, stride=1)] * (num_units - 1)
-                            + [dict(unit, stride=stride)])
+  return resnet_utils.bottleneck_block(scope, bottleneck, base_depth, num_units, stride)
 
 
 _DOC = """ResNet-%(depth)d v1; 224 x 224 images. See `resnet_v1` for the arguments.
@@ -151,10 +149,9 @@ def _variant(depth):
         name, inputs, blocks, bottleneck, False, num_classes, is_training, global_pool,
         output_stride, True, reuse, scope, spatial_squeeze, store_non_strided_activations)
 
-  network.__name__ = network.__qualname__ = name
-  network.__doc__ = _DOC % {'depth': depth, 'units': resnet_utils.UNITS_PER_BLOCK[depth]}
-  network.default_image_size = resnet_v1.default_image_size
-  return network
+  return _common.named_network(
+      network, name, _DOC % {'depth': depth, 'units': resnet_utils.UNITS_PER_BLOCK[depth]},
+      resnet_v1.default_image_size)
 
 
 resnet_v1_50 = _variant(50)

@@ -12,6 +12,7 @@ preprocessing and a background class (1001 classes).
 import tensorflow as tf
 
 import slim
+from nets import _common
 from nets import resnet_utils
 
 __all__ = ['bottleneck', 'resnet_arg_scope', 'resnet_v2', 'resnet_v2_block', 'resnet_v2_50',
@@ -111,9 +112,7 @@ resnet_v2.default_image_size = 224
 def resnet_v2_block(scope, base_depth, num_units, stride):
   """A block of `num_units` v2 bottleneck units of depth 4 * `base_depth`, the
   last with `stride` (the others 1)."""
-  unit = {'depth': base_depth * 4, 'depth_bottleneck': base_depth}
-  return resnet_utils.Block(scope, bottleneck, [dict(unit, stride=1)] * (num_units - 1)
-                            + [dict(unit, stride=stride)])
+  return resnet_utils.bottleneck_block(scope, bottleneck, base_depth, num_units, stride)
 
 
 _DOC = """ResNet-%(depth)d v2; 224 x 224 images (299 for the published checkpoints).
@@ -138,10 +137,9 @@ def _variant(depth):
         name, inputs, blocks, bottleneck, True, num_classes, is_training, global_pool,
         output_stride, True, reuse, scope, spatial_squeeze, False)
 
-  network.__name__ = network.__qualname__ = name
-  network.__doc__ = _DOC % {'depth': depth, 'units': resnet_utils.UNITS_PER_BLOCK[depth]}
-  network.default_image_size = resnet_v2.default_image_size
-  return network
+  return _common.named_network(
+      network, name, _DOC % {'depth': depth, 'units': resnet_utils.UNITS_PER_BLOCK[depth]},
+      resnet_v2.default_image_size)
 
 
 resnet_v2_50 = _variant(50)

@@ -108,11 +108,8 @@ def _variant(name, layers, config):
     return _vgg(name, inputs, num_classes, is_training, dropout_keep_prob, spatial_squeeze,
                 scope, fc_conv_padding, global_pool, reuse)
 
-  network.__name__ = network.__qualname__ = name
-  network.__doc__ = _DOC % {'name': name, 'layers': layers, 'config': config,
-                            'last': CONVS_PER_BLOCK[name][-1]}
-  network.default_image_size = 224
-  return network
+  return _common.named_network(network, name, _DOC % {
+      'name': name, 'layers': layers, 'config': config, 'last': CONVS_PER_BLOCK[name][-1]}, 224)
 
 
 vgg_a = _variant('vgg_a', 11, 'A')

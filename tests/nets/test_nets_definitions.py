@@ -296,7 +296,7 @@ def test_resnet_output_stride_is_checked_before_any_variable(graph, output_strid
   assert not tf.compat.v1.global_variables()
 
 
-@pytest.mark.parametrize('network', [resnet_v1.resnet_v1_152, resnet_v2.resnet_v2_200])
+@pytest.mark.parametrize('network', [resnet_v1.resnet_v1_101, resnet_v2.resnet_v2_50])
 def test_resnet_dense_features_at_output_stride_8(graph, network):
   with slim.arg_scope(resnet_utils.resnet_arg_scope()):
     net, end_points = network(tf.zeros([1, 65, 65, 3]), global_pool=False, output_stride=8)
