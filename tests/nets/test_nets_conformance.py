@@ -19,7 +19,8 @@ BATCH = 2
 
 # name -> (image size, network kwargs, unknown spatial size allowed). Thin
 # versions where the network has a depth multiplier; global pooling where the
-# original allows any input size with it.
+# original allows any input size with it. (MobileNet v3 pools 7x7 when the size
+# is unknown, as research/slim's reduce_to_1x1.)
 SMALL = {
     'alexnet_v2': (224, {}, True),
     'overfeat': (231, {}, True),
@@ -40,12 +41,12 @@ SMALL = {
     'mobilenet_v2': (64, {'depth_multiplier': 0.35}, True),
     'mobilenet_v2_035': (64, {}, True),
     'mobilenet_v2_140': (64, {}, True),
-    'mobilenet_v3_small': (64, {'depth_multiplier': 0.35}, True),
-    'mobilenet_v3_large': (64, {'depth_multiplier': 0.35}, True),
-    'mobilenet_v3_small_minimalistic': (64, {'depth_multiplier': 0.35}, True),
-    'mobilenet_v3_large_minimalistic': (64, {'depth_multiplier': 0.35}, True),
-    'mobilenet_edgetpu': (64, {'depth_multiplier': 0.35}, True),
-    'mobilenet_edgetpu_075': (64, {}, True),
+    'mobilenet_v3_small': (64, {'depth_multiplier': 0.35}, False),
+    'mobilenet_v3_large': (64, {'depth_multiplier': 0.35}, False),
+    'mobilenet_v3_small_minimalistic': (64, {'depth_multiplier': 0.35}, False),
+    'mobilenet_v3_large_minimalistic': (64, {'depth_multiplier': 0.35}, False),
+    'mobilenet_edgetpu': (64, {'depth_multiplier': 0.35}, False),
+    'mobilenet_edgetpu_075': (64, {}, False),
     'nasnet_cifar': (32, {}, False),
     'nasnet_mobile': (64, {}, False),
     'nasnet_large': (96, {}, False),
