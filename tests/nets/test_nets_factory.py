@@ -50,11 +50,6 @@ for _depth in (50, 101, 152, 200):
     _name = 'resnet_%s_%d' % (_version, _depth)
     RESEARCH_SLIM[_name] = ('nets.resnet_' + _version, _name, 'resnet_arg_scope')
 
-# Networks of this package (the others are defined by nets/ modules written apart).
-OURS = ['alexnet_v2', 'overfeat', 'vgg_a', 'vgg_16', 'vgg_19', 'inception_v1', 'inception_v2',
-        'inception_v3'] + ['resnet_v%d_%d' % (v, d) for v in (1, 2) for d in (50, 101, 152, 200)]
-
-
 def test_registry_has_research_slims_networks_with_their_functions():
   assert nets_factory.list_networks() == sorted(RESEARCH_SLIM)
   assert list(nets_factory.NETWORKS) == sorted(RESEARCH_SLIM)
@@ -95,7 +90,7 @@ def test_every_spec_is_consistent():
     assert dict(spec.kwargs) == ({'spatial_squeeze': True} if spec.name.startswith('resnet') else {})
 
 
-@pytest.mark.parametrize('name', OURS)
+@pytest.mark.parametrize('name', sorted(RESEARCH_SLIM))
 def test_spec_matches_the_function(name):
   spec = nets_factory.get_network_spec(name)
   func, arg_scope_fn = spec.load()
