@@ -13,19 +13,9 @@ import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _find_shared_tools(start):
-  """The nearest `shared/tools` above `start` (a checkout or a worktree)."""
-  directory = os.path.dirname(start)
-  while True:
-    candidate = os.path.join(directory, 'shared', 'tools')
-    if os.path.isdir(candidate) or os.path.dirname(directory) == directory:
-      return candidate
-    directory = os.path.dirname(directory)
-
-
-SHARED_TOOLS = _find_shared_tools(REPO)
+# ../shared/tools beside the checkout; SLIM_SHARED_TOOLS overrides it (e.g. in a worktree).
+SHARED_TOOLS = os.environ.get('SLIM_SHARED_TOOLS',
+                              os.path.join(os.path.dirname(REPO), 'shared', 'tools'))
 
 
 def pytest_configure(config):
