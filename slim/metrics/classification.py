@@ -76,10 +76,11 @@ def f1_score(labels, predictions, weights=None, num_thresholds=200, metrics_coll
         includes=('tp', 'fp', 'fn'), check_range=True)
 
     def best_f1(counts, name):
+      # 2PR / (P + R) written as 2tp / (2tp + fp + fn): the same score with one
+      # rounding, so e.g. P = 0.5, R = 1 gives the float32 nearest to 2/3.
       tp, fp, fn = counts['tp'], counts['fp'], counts['fn']
-      precision = tf.math.divide(tp, _common.EPSILON + tp + fp, name='precision_' + name)
-      recall = tf.math.divide(tp, _common.EPSILON + tp + fn, name='recall_' + name)
-      return tf.reduce_max(2.0 * precision * recall / (precision + recall + _common.EPSILON))
+      return tf.reduce_max(tf.math.divide(2.0 * tp, _common.EPSILON + 2.0 * tp + fp + fn),
+                           name='f1_' + name)
 
     value = _common.aggregate_across_replicas(
         metrics_collections, lambda _, counts: best_f1(counts, 'value'), values)
