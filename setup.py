@@ -25,6 +25,8 @@ setuptools.setup(
         # The reference implementation (tf-slim 1.1.0 and the tf-keras it needs) is
         # used by the reference tests and the benchmarks only.
         "test": [f"tensorflow~={TENSORFLOW}.0", f"tf-keras~={TENSORFLOW}.0", "tf-slim==1.1.0",
-                 "pytest", "pytest-xdist", "scikit-learn"],
+                 "pytest", "pytest-xdist", "scikit-learn",
+                 # the walkthrough notebook's test, and the TFLite check in LiteRT
+                 "nbclient", "nbformat", "ipykernel", "matplotlib", "ai-edge-litert"],
     },
 )
