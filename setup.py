@@ -16,6 +16,11 @@ setuptools.setup(
         "preprocessing", "preprocessing.*", "deployment", "deployment.*",
         "scripts", "scripts.*"]),
     install_requires=["numpy", "pillow", "six"],
+    entry_points={"console_scripts": [
+        "download_and_convert_data=scripts.download_and_convert_data:console_main",
+        "train_image_classifier=scripts.train_image_classifier:console_main",
+        "eval_image_classifier=scripts.eval_image_classifier:console_main",
+    ]},
     extras_require={
         # TensorFlow is an extra so that a GPU install never gets the CPU wheel on top.
         "cpu": [f"tensorflow-cpu~={TENSORFLOW}.0"],

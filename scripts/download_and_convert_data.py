@@ -23,16 +23,9 @@ import sys
 if __package__ in (None, ''):  # run as a file: make the repository importable
   sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from datasets import dataset_factory  # pylint: disable=wrong-import-position
-
-
-def _boolean(text):
-  value = text.lower()
-  if value in ('1', 'true', 'yes', 'on'):
-    return True
-  if value in ('0', 'false', 'no', 'off'):
-    return False
-  raise argparse.ArgumentTypeError('expected true or false, received %r' % text)
+# pylint: disable=wrong-import-position
+from datasets import dataset_factory
+from scripts._cli import boolean as _boolean
 
 
 # flag: (type, help); defaults are the converters' own.
@@ -118,8 +111,13 @@ def main(argv=None):
   return convert(dataset_name, os.path.expanduser(dataset_dir), **options)
 
 
-if __name__ == '__main__':
+def console_main():
+  """The `download_and_convert_data` command: errors as one line on stderr, status 1."""
   try:
     main()
   except (ValueError, OSError, ImportError) as error:
     sys.exit('download_and_convert_data: error: %s' % error)
+
+
+if __name__ == '__main__':
+  console_main()
