@@ -16,6 +16,9 @@ setuptools.setup(
         "preprocessing", "preprocessing.*", "deployment", "deployment.*",
         "scripts", "scripts.*"]),
     install_requires=["numpy", "pillow", "six"],
+    entry_points={"console_scripts": [
+        "export_inference_graph = scripts.export_inference_graph:main",
+    ]},
     extras_require={
         # TensorFlow is an extra so that a GPU install never gets the CPU wheel on top.
         "cpu": [f"tensorflow-cpu~={TENSORFLOW}.0"],

@@ -24,15 +24,7 @@ if __package__ in (None, ''):  # run as a file: make the repository importable
   sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from datasets import dataset_factory  # pylint: disable=wrong-import-position
-
-
-def _boolean(text):
-  value = text.lower()
-  if value in ('1', 'true', 'yes', 'on'):
-    return True
-  if value in ('0', 'false', 'no', 'off'):
-    return False
-  raise argparse.ArgumentTypeError('expected true or false, received %r' % text)
+from scripts._flags import boolean as _boolean  # pylint: disable=wrong-import-position
 
 
 # flag: (type, help); defaults are the converters' own.
