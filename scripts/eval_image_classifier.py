@@ -233,10 +233,10 @@ def main(argv=None):
     return results
 
 
-def console_main():
-  """The `eval_image_classifier` command."""
-  sys.exit(_cli.run('eval_image_classifier', main))
+def console_main(argv=None):
+  """The `eval_image_classifier` command; returns its exit status."""
+  return _cli.run('eval_image_classifier', main, argv)
 
 
 if __name__ == '__main__':
-  console_main()
+  sys.exit(console_main())

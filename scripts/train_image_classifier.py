@@ -523,10 +523,10 @@ def main(argv=None):
         sync_optimizer=optimizer if flags.sync_replicas else None)
 
 
-def console_main():
-  """The `train_image_classifier` command."""
-  sys.exit(_cli.run('train_image_classifier', main))
+def console_main(argv=None):
+  """The `train_image_classifier` command; returns its exit status."""
+  return _cli.run('train_image_classifier', main, argv)
 
 
 if __name__ == '__main__':
-  console_main()
+  sys.exit(console_main())

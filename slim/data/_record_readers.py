@@ -228,11 +228,11 @@ def read_records(data_files, source, num_readers=1, shuffle=True, num_epochs=Non
     file_seed = seed if seed is not None or not shard_records else 0
     files = files.shuffle(len(data_files), seed=file_seed, reshuffle_each_iteration=True)
   files = files.repeat(num_epochs)
-  deterministic = not shuffle or seed is not None or shard_records
-  records = files.interleave(
-      source, cycle_length=num_readers, block_length=1,
-      num_parallel_calls=tf.data.AUTOTUNE if num_readers > 1 else None,
-      deterministic=deterministic)
+  parallel = {}
+  if num_readers > 1:  # `deterministic` only means something for parallel reads
+    parallel = dict(num_parallel_calls=tf.data.AUTOTUNE,
+                    deterministic=not shuffle or seed is not None or shard_records)
+  records = files.interleave(source, cycle_length=num_readers, block_length=1, **parallel)
   if shard_records:
     records = records.shard(pipelines, input_context.input_pipeline_id)
   if shuffle:

@@ -66,7 +66,7 @@ def test_help_lists_every_flag_with_its_default(tool):
   for name, default in defaults.items():
     match = re.search(r'\(default: ([^)]*)\)$', entries[name])
     assert match, entries[name]
-    assert match.group(1) == str(default), entries[name]
+    assert match.group(1) == ("''" if default == '' else str(default)), entries[name]
 
 
 def test_flag_spellings_of_tf_app_flags():
