@@ -159,14 +159,15 @@ def image_batches(dataset, preprocessing_fn, image_size, batch_size, labels_offs
   """A graph-mode iterator of `(images, labels)` batches of `dataset`.
 
   The records are read by the slim.data provider's tf.data pipeline, each image
-  preprocessed to `image_size` x `image_size`, and `labels_offset` subtracted
+  preprocessed to `image_size` x `image_size` (images of one channel, grayscale
+  already, with `use_grayscale=False`), and `labels_offset` subtracted
   from the labels. For training the records are shuffled (in a buffer of 20
   batches, as research/slim's queue), repeated and every batch is full; for
   evaluation they are read once in order, the last batch possibly smaller.
 
   Args:
     dataset: a `slim.dataset.Dataset` with 'image' and 'label' items.
-    preprocessing_fn: `fn(image, height, width)` from preprocessing_factory.
+    preprocessing_fn: `fn(image, height, width, **options)` from preprocessing_factory.
     image_size: the height and width of the images.
     batch_size: images per batch.
     labels_offset: subtracted from the labels (default 0).
@@ -185,7 +186,10 @@ def image_batches(dataset, preprocessing_fn, image_size, batch_size, labels_offs
       shuffle_buffer_size=max(20 * batch_size, 1))
 
   def prepare(item):
-    image = preprocessing_fn(item['image'], image_size, image_size)
+    image = item['image']
+    # One channel is grayscale already: `use_grayscale` converts RGB images only.
+    options = {'use_grayscale': False} if image.shape[-1] == 1 else {}
+    image = preprocessing_fn(image, image_size, image_size, **options)
     label = tf.cast(tf.reshape(item['label'], []), tf.int64) - labels_offset
     return image, label
 

@@ -85,7 +85,7 @@ FLAGS = [
         Flag('rmsprop_momentum', 0.9, float, 'rmsprop: momentum'),
         Flag('rmsprop_decay', 0.9, float, 'rmsprop: decay'),
         Flag('quantize_delay', -1, int, 'quantization-aware training from this step; not '
-                                        'available (it needs tf.contrib): keep -1'),
+                                        'available (it needs tf.contrib): keep it negative'),
     ]),
     ('learning rate', [
         Flag('learning_rate_decay_type', 'exponential', str, 'fixed, exponential or polynomial'),
@@ -373,10 +373,10 @@ def check_flags(flags):
                                      'save_summaries_secs', 'save_interval_secs',
                                      'weight_decay', 'label_smoothing'])
   _common.check_at_least(values, 1, ['max_number_of_steps'], allow_none=True)
-  if flags.quantize_delay != -1:
+  if flags.quantize_delay >= 0:
     raise FlagError('--quantize_delay=%d: quantization-aware training is not supported '
                     '(it needs tf.contrib.quantize, gone from TensorFlow 2); leave '
-                    '--quantize_delay at -1' % flags.quantize_delay)
+                    '--quantize_delay at -1 (any negative value: none)' % flags.quantize_delay)
   if flags.optimizer not in OPTIMIZERS:
     raise FlagError('--optimizer must be one of %s, received %r'
                     % (', '.join(sorted(OPTIMIZERS)), flags.optimizer))

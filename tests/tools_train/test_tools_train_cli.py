@@ -9,6 +9,7 @@ import pytest
 import setuptools
 
 from scripts import _cli
+from scripts import download_and_convert_data
 from scripts import eval_image_classifier
 from scripts import train_image_classifier
 from tests.conftest import REPO
@@ -109,6 +110,7 @@ TRAIN_ERRORS = [
                                            r'.*give a multiple of 3, e.g. --batch_size=33'),
     (['--quantize_delay=100'], r'--quantize_delay=100: quantization-aware training is not '
                                r'supported .* leave --quantize_delay at -1'),
+    (['--quantize_delay=0'], r'--quantize_delay=0: quantization-aware training is not '),
     (['--optimizer=adamw'], r"--optimizer must be one of adadelta, adagrad, adam, ftrl, "
                             r"momentum, rmsprop, sgd, received 'adamw'"),
     (['--learning_rate_decay_type=cosine'], r'--learning_rate_decay_type must be one of fixed, '
@@ -159,6 +161,23 @@ def test_bad_flag_is_one_line_with_the_fix(tool, flags, message, digits_dir, tmp
   assert not os.path.exists(tmp_path / 'train')  # nothing done
 
 
+def test_negative_quantize_delay_is_no_quantization(digits_dir, tmp_path):
+  flags = train_image_classifier.parse_flags(
+      _base('train_image_classifier', digits_dir, tmp_path) + ['--quantize_delay=-5'])
+  assert flags.quantize_delay == -5 and flags.model_name == 'lenet'
+
+
+def test_download_and_convert_data_help_lists_every_flag():
+  result = helpers.check_ran(helpers.run_tool('download_and_convert_data', '--help'))
+  entries = re.findall(r'^  (--\w+.*?)(?=^  --|^\S|\Z)', result.stdout, re.M | re.S)
+  entries = {entry.split()[0][2:]: ' '.join(entry.split()) for entry in entries}
+  flags = [flag for _, section in download_and_convert_data.FLAGS for flag in section]
+  assert set(entries) == {flag.name for flag in flags} and len(flags) == 24
+  for flag in flags:
+    ending = '(required)' if flag.default is _cli.REQUIRED else '(default: None)'
+    assert entries[flag.name].endswith(ending), entries[flag.name]
+
+
 def test_clones_on_more_gpus_than_visible(digits_dir, tmp_path, capsys, monkeypatch):
   monkeypatch.setattr(train_image_classifier.tf.config, 'list_physical_devices',
                       lambda kind: ['GPU:0'] if kind == 'GPU' else [])
@@ -190,16 +209,33 @@ def test_command_line_error_has_no_traceback(tmp_path):
   assert 'Traceback' not in result.stderr and not os.path.exists(tmp_path / 'train')
 
 
-def test_setup_entry_points_resolve_to_callables(monkeypatch):
+# A flag value each tool refuses (status 2), or a conversion that fails (status 1).
+BAD_VALUES = {
+    'download_and_convert_data': (['--dataset_name=digit', '--dataset_dir=/nonexistent'], 1),
+    'train_image_classifier': (['--model_name=lenet'], 2),  # no --dataset_dir
+    'eval_image_classifier': (['--model_name=lenet'], 2),
+    'export_inference_graph': (['--model_name=lenet'], 2),  # nothing to export
+}
+
+
+def test_setup_entry_points_are_console_mains_returning_the_status(monkeypatch, capsys):
   captured = {}
   monkeypatch.setattr(setuptools, 'setup', lambda **kwargs: captured.update(kwargs))
   monkeypatch.chdir(REPO)
   runpy.run_path(os.path.join(REPO, 'setup.py'), run_name='__main__')
   entry_points = dict(line.replace(' ', '').split('=')
                       for line in captured['entry_points']['console_scripts'])
-  assert set(entry_points) >= {'download_and_convert_data', 'train_image_classifier',
-                               'eval_image_classifier'}
+  assert set(entry_points) == {'download_and_convert_data', 'train_image_classifier',
+                               'eval_image_classifier', 'export_inference_graph'}
   for name, target in entry_points.items():
     module_name, function = target.split(':')
-    assert callable(getattr(importlib.import_module(module_name), function)), name
-    assert module_name == 'scripts.' + name
+    assert module_name == 'scripts.' + name and function == 'console_main'
+    # pip's console script runs sys.exit(console_main()): the status of a bad flag is 2.
+    console_main = getattr(importlib.import_module(module_name), function)
+    argv, status = BAD_VALUES[name]
+    assert console_main(argv) == status, name
+    with pytest.raises(SystemExit) as raised:
+      console_main(['--no_such_flag'])
+    assert raised.value.code == 2
+  err = capsys.readouterr().err
+  assert err.count('error: ') == 8 and 'Traceback' not in err, err

@@ -91,12 +91,17 @@ def test_fine_tune_into_a_five_class_head(digits_dir, tmp_path):
   tuned = tf.train.latest_checkpoint(tuned_dir)
   assert tuned.endswith('model.ckpt-40')
   base = tf.train.latest_checkpoint(base_dir)
-  # Restored and frozen below the head; a new 5-class head, trained.
-  for name in ('LeNet/conv1/weights', 'LeNet/conv2/biases', 'LeNet/fc3/weights'):
+  # Every network variable below the head restored and frozen; a new 5-class head, trained.
+  network = sorted(name for name, _ in tf.train.list_variables(tuned)
+                   if name.startswith('LeNet/'))
+  assert network == ['LeNet/conv1/biases', 'LeNet/conv1/weights', 'LeNet/conv2/biases',
+                     'LeNet/conv2/weights', 'LeNet/fc3/biases', 'LeNet/fc3/weights',
+                     'LeNet/fc4/biases', 'LeNet/fc4/weights']
+  for name in network[:6]:
     np.testing.assert_array_equal(helpers.checkpoint_value(tuned, name),
-                                  helpers.checkpoint_value(base, name))
+                                  helpers.checkpoint_value(base, name), err_msg=name)
   assert helpers.checkpoint_value(tuned, 'LeNet/fc4/weights').shape == (1024, 5)
-  assert helpers.checkpoint_value(tuned, 'LeNet/fc4/biases').any()
+  assert helpers.checkpoint_value(tuned, 'LeNet/fc4/biases').any()  # initialized to zeros
 
   # Every new checkpoint evaluated (here the one there is), on the 5 classes.
   evaluation = helpers.check_ran(helpers.run_tool(

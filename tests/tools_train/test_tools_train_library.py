@@ -198,6 +198,14 @@ def test_image_batches_of_the_digits(digits_dir):
                                           is_training=True).get_next()
     eval_batches = _common.image_batches(dataset, preprocessing_fn, 28, 100,
                                          is_training=False).get_next()
+    # The digits are grayscale already: --use_grayscale leaves them as they are.
+    grayscale_batches = _common.image_batches(
+        dataset, preprocessing_factory.get_preprocessing('lenet', use_grayscale=True), 28, 100,
+        is_training=False).get_next()
+    first, first_grayscale = sess.run([eval_batches, grayscale_batches])
+    np.testing.assert_array_equal(first_grayscale[0], first[0])
+    eval_batches = _common.image_batches(dataset, preprocessing_fn, 28, 100,
+                                         is_training=False).get_next()
     assert train_batches[0].shape.as_list() == [8, 24, 24, 1]
     assert eval_batches[0].shape.as_list() == [None, 28, 28, 1]
     images, labels = sess.run(train_batches)
