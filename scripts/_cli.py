@@ -17,8 +17,8 @@ import json
 import os
 import sys
 
-__all__ = ['REQUIRED', 'Flag', 'FlagError', 'boolean', 'defaults', 'make_parser', 'run',
-           'write_json']
+__all__ = ['REQUIRED', 'Flag', 'FlagError', 'boolean', 'defaults', 'make_parser', 'parse_flags',
+           'run', 'write_json']
 
 # The default of a flag that must be given.
 REQUIRED = object()
@@ -96,6 +96,21 @@ def make_parser(prog, description, sections):
         group.add_argument('--' + flag.name, type=flag.type, choices=flag.choices,
                            metavar=flag.type.__name__.upper(), help=flag.help, **default)
   return parser
+
+
+def parse_flags(prog, description, sections, check_flags, argv=None):
+  """The flags of `argv` (default: the command line), checked by `check_flags`.
+
+  Returns:
+    An `argparse.Namespace`.
+
+  Raises:
+    SystemExit: a flag that does not parse (status 2, one line on stderr).
+    FlagError: a value `check_flags(namespace)` refuses.
+  """
+  flags = make_parser(prog, description, sections).parse_args(argv)
+  check_flags(flags)
+  return flags
 
 
 def write_json(path, value):

@@ -8,12 +8,33 @@ from datasets import dataset_factory
 from deployment.distribution import local_device_count
 from nets import nets_factory
 from preprocessing import preprocessing_factory
+from scripts._cli import Flag
 from scripts._cli import FlagError
 
-__all__ = ['check_at_least', 'check_checkpoint', 'check_dataset', 'check_model',
+__all__ = ['check_at_least', 'check_checkpoint', 'check_dataset', 'check_model', 'dataset_flags',
            'histogram_summary', 'image_batches', 'image_summary', 'scalar_summary', 'split_cpu']
 
 _CONVERT_HINT = 'download_and_convert_data --dataset_name=%s --dataset_dir=%s'
+
+
+def dataset_flags(split_name, purpose):
+  """The flags of the dataset, the network and its preprocessing that the tools share.
+
+  Args:
+    split_name: the default of --dataset_split_name.
+    purpose: what the split is for ('train', 'evaluate').
+  """
+  return [
+      Flag('dataset_name', 'imagenet', str, 'the dataset (datasets/dataset_factory.py)'),
+      Flag('dataset_split_name', split_name, str, 'the split to %s on' % purpose),
+      Flag('dataset_dir', None, str, 'the directory of the dataset\'s TFRecords (required)'),
+      Flag('labels_offset', 0, int, 'subtracted from the labels (1 for networks without the '
+                                    'background class on 1001-class ImageNet)'),
+      Flag('model_name', 'inception_v3', str, 'the network (nets/nets_factory.py)'),
+      Flag('preprocessing_name', None, str, 'the preprocessing (unset: the network\'s)'),
+      Flag('use_grayscale', False, bool, 'a 1-channel network: RGB images are converted to '
+                                         'grayscale (1-channel ones are taken as they are)'),
+  ]
 
 
 def check_at_least(values, minimum, names, allow_none=False):
@@ -141,18 +162,6 @@ def split_cpu(num_devices):
   return local_device_count('CPU')
 
 
-def _iterator(tf_dataset):
-  """A graph-mode iterator: one-shot, or initializable (run with the table
-  initializers) when the dataset holds stateful objects such as lookup tables."""
-  try:
-    return tf.compat.v1.data.make_one_shot_iterator(tf_dataset)
-  except ValueError:
-    iterator = tf.compat.v1.data.make_initializable_iterator(tf_dataset)
-    tf.compat.v1.add_to_collection(tf.compat.v1.GraphKeys.TABLE_INITIALIZERS,
-                                   iterator.initializer)
-    return iterator
-
-
 def image_batches(dataset, preprocessing_fn, image_size, batch_size, labels_offset=0,
                   num_readers=1, num_preprocessing_threads=4, is_training=True,
                   num_prefetch=2):
@@ -195,4 +204,4 @@ def image_batches(dataset, preprocessing_fn, image_size, batch_size, labels_offs
 
   batches = records.map(prepare, num_parallel_calls=num_preprocessing_threads)
   batches = batches.batch(batch_size, drop_remainder=is_training)
-  return _iterator(batches.prefetch(num_prefetch))
+  return slim.data.dataset_data_provider.graph_iterator(batches.prefetch(num_prefetch))

@@ -61,16 +61,8 @@ FLAGS = [
         Flag('max_num_evaluations', None, int,
              'with --eval_interval_secs: stop after this many evaluations (unset: no limit)'),
     ]),
-    ('dataset', [
-        Flag('dataset_name', 'imagenet', str, 'the dataset (datasets/dataset_factory.py)'),
-        Flag('dataset_split_name', 'test', str, 'the split to evaluate on'),
-        Flag('dataset_dir', None, str, 'the directory of the dataset\'s TFRecords (required)'),
-        Flag('labels_offset', 0, int, 'subtracted from the labels (1 for networks without the '
-                                      'background class on 1001-class ImageNet)'),
-        Flag('model_name', 'inception_v3', str, 'the network (nets/nets_factory.py)'),
-        Flag('preprocessing_name', None, str, 'the preprocessing (unset: the network\'s)'),
+    ('dataset', _common.dataset_flags('test', 'evaluate') + [
         Flag('eval_image_size', None, int, 'image height and width (unset: the network\'s)'),
-        Flag('use_grayscale', False, bool, 'convert the images to grayscale'),
     ]),
 ]
 
@@ -164,15 +156,8 @@ def check_flags(flags):
 
 
 def parse_flags(argv=None):
-  """The checked flags of `argv` (default: the command line) as an `argparse.Namespace`.
-
-  Raises:
-    SystemExit: a flag that does not parse (status 2).
-    FlagError: a value `check_flags` refuses.
-  """
-  flags = _cli.make_parser('eval_image_classifier', __doc__, FLAGS).parse_args(argv)
-  check_flags(flags)
-  return flags
+  """The flags of `argv` (default: the command line), checked; see `_cli.parse_flags`."""
+  return _cli.parse_flags('eval_image_classifier', __doc__, FLAGS, check_flags, argv)
 
 
 def main(argv=None):

@@ -101,18 +101,10 @@ FLAGS = [
         Flag('moving_average_decay', None, float,
              'keep moving averages of the model variables with this decay (unset: none)'),
     ]),
-    ('dataset', [
-        Flag('dataset_name', 'imagenet', str, 'the dataset (datasets/dataset_factory.py)'),
-        Flag('dataset_split_name', 'train', str, 'the split to train on'),
-        Flag('dataset_dir', None, str, 'the directory of the dataset\'s TFRecords (required)'),
-        Flag('labels_offset', 0, int, 'subtracted from the labels (1 for networks without the '
-                                      'background class on 1001-class ImageNet)'),
-        Flag('model_name', 'inception_v3', str, 'the network (nets/nets_factory.py)'),
-        Flag('preprocessing_name', None, str, 'the preprocessing (unset: the network\'s)'),
+    ('dataset', _common.dataset_flags('train', 'train') + [
         Flag('batch_size', 32, int, 'images per step, split over the clones'),
         Flag('train_image_size', None, int, 'image height and width (unset: the network\'s)'),
         Flag('max_number_of_steps', None, int, 'stop at this global step (unset: never)'),
-        Flag('use_grayscale', False, bool, 'convert the images to grayscale'),
     ]),
     ('fine-tuning', [
         Flag('checkpoint_path', None, str,
@@ -412,15 +404,8 @@ def check_flags(flags):
 
 
 def parse_flags(argv=None):
-  """The checked flags of `argv` (default: the command line) as an `argparse.Namespace`.
-
-  Raises:
-    SystemExit: a flag that does not parse (status 2).
-    FlagError: a value `check_flags` refuses.
-  """
-  flags = _cli.make_parser('train_image_classifier', __doc__, FLAGS).parse_args(argv)
-  check_flags(flags)
-  return flags
+  """The flags of `argv` (default: the command line), checked; see `_cli.parse_flags`."""
+  return _cli.parse_flags('train_image_classifier', __doc__, FLAGS, check_flags, argv)
 
 
 def main(argv=None):
