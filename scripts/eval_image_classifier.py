@@ -5,7 +5,8 @@ with slim.evaluation: the top-1 accuracy `eval/Accuracy` and the top-5 recall
 `eval/Recall_5` of a checkpoint, printed and written as summaries in --eval_dir.
 
     eval_image_classifier --dataset_name=digits --dataset_dir=/tmp/digits \
-        --dataset_split_name=test --model_name=lenet --checkpoint_path=/tmp/lenet
+        --dataset_split_name=test --model_name=lenet --use_grayscale \
+        --checkpoint_path=/tmp/lenet
 
 The split is read once, in order: every image counts once (--max_num_batches
 stops earlier). --checkpoint_path is a checkpoint or a directory (its latest

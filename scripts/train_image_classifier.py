@@ -5,11 +5,12 @@ model_deploy clones, slim.data input through tf.data, slim.learning.train.
 
     download_and_convert_data --dataset_name=digits --dataset_dir=/tmp/digits
     train_image_classifier --dataset_name=digits --dataset_dir=/tmp/digits \
-        --model_name=lenet --train_dir=/tmp/lenet --optimizer=sgd --learning_rate=0.01 \
-        --learning_rate_decay_type=fixed --weight_decay=0 --batch_size=50 \
-        --max_number_of_steps=500
+        --model_name=lenet --use_grayscale --train_dir=/tmp/lenet --optimizer=sgd \
+        --learning_rate=0.02 --learning_rate_decay_type=fixed --weight_decay=0 \
+        --batch_size=50 --max_number_of_steps=300
     eval_image_classifier --dataset_name=digits --dataset_dir=/tmp/digits \
-        --dataset_split_name=test --model_name=lenet --checkpoint_path=/tmp/lenet
+        --dataset_split_name=test --model_name=lenet --use_grayscale \
+        --checkpoint_path=/tmp/lenet
 
 Fine-tuning: --checkpoint_path restores a checkpoint (except the variables under
 --checkpoint_exclude_scopes) when --train_dir has none yet; --trainable_scopes

@@ -13,9 +13,9 @@ from tests.conftest import REPO
 # --use_grayscale as export_inference_graph needs it for a 1-channel network (the digits
 # are grayscale already, so training and evaluation take them as they are).
 README_TRAIN_FLAGS = ['--dataset_name=digits', '--model_name=lenet', '--use_grayscale',
-                      '--optimizer=sgd', '--learning_rate=0.01',
+                      '--optimizer=sgd', '--learning_rate=0.02',
                       '--learning_rate_decay_type=fixed', '--weight_decay=0', '--batch_size=50',
-                      '--max_number_of_steps=500']
+                      '--max_number_of_steps=300']
 README_EVAL_FLAGS = ['--dataset_name=digits', '--dataset_split_name=test', '--model_name=lenet',
                      '--use_grayscale']
 
