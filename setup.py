@@ -17,7 +17,10 @@ setuptools.setup(
         "scripts", "scripts.*"]),
     install_requires=["numpy", "pillow", "six"],
     entry_points={"console_scripts": [
-        "export_inference_graph = scripts.export_inference_graph:main",
+        "download_and_convert_data=scripts.download_and_convert_data:console_main",
+        "train_image_classifier=scripts.train_image_classifier:console_main",
+        "eval_image_classifier=scripts.eval_image_classifier:console_main",
+        "export_inference_graph=scripts.export_inference_graph:console_main",
     ]},
     extras_require={
         # TensorFlow is an extra so that a GPU install never gets the CPU wheel on top.

@@ -14,7 +14,6 @@ stops (--overwrite converts again). Undecodable images stop the run with the
 file's name, or with --skip_bad_images are skipped and counted. Only the flags a
 dataset's converter takes may be given.
 """
-import argparse
 import importlib
 import inspect
 import os
@@ -23,58 +22,65 @@ import sys
 if __package__ in (None, ''):  # run as a file: make the repository importable
   sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from datasets import dataset_factory  # pylint: disable=wrong-import-position
-from scripts._flags import boolean as _boolean  # pylint: disable=wrong-import-position
+# pylint: disable=wrong-import-position
+from datasets import dataset_factory
+from scripts import _cli
+from scripts._cli import Flag
 
+__all__ = ['FLAGS', 'console_main', 'convert', 'main']
 
-# flag: (type, help); defaults are the converters' own.
-_CONVERTER_FLAGS = {
-    'archive_path': (str, 'an already-downloaded archive (or folder of files) of the dataset; '
-                          'default: look in --dataset_dir, then download'),
-    'images_dir': (str, 'image_folder: the folder with one sub-folder of images per class'),
-    'num_validation': (int, 'flowers, image_folder: images in the validation split'),
-    'num_shards': (int, 'shards per split'),
-    'train_shards': (int, 'imagenet: shards of the train split (default 1024)'),
-    'validation_shards': (int, 'imagenet: shards of the validation split (default 128)'),
-    'num_threads': (int, 'parallel shard writers (default: the number of CPUs)'),
-    'skip_bad_images': (_boolean, 'skip and count undecodable images instead of stopping'),
-    'overwrite': (_boolean, 'convert again even if --dataset_dir holds the dataset'),
-    'small_object_area_threshold': (float, 'visualwakewords: objects under this fraction of '
-                                           'the image area do not count (default 0.005)'),
-    'foreground_class_of_interest': (str, "visualwakewords: the COCO category of label 1 "
-                                          "(default 'person')"),
-    'coco_dirname': (str, "visualwakewords: the COCO folder in --dataset_dir "
-                          "(default 'coco_dataset')"),
-    'coco_train_url': (str, 'visualwakewords: the COCO train2014.zip URL'),
-    'coco_validation_url': (str, 'visualwakewords: the COCO val2014.zip URL'),
-    'coco_annotations_url': (str, 'visualwakewords: the COCO annotations zip URL'),
-    'train_directory': (str, 'imagenet: train/<synset>/*.JPEG (default DATASET_DIR/train)'),
-    'validation_directory': (str, 'imagenet: validation images (default '
-                                  'DATASET_DIR/validation)'),
-    'labels_file': (str, 'imagenet: the synset list (imagenet_lsvrc_2015_synsets.txt)'),
-    'imagenet_metadata_file': (str, 'imagenet: synset names (imagenet_metadata.txt)'),
-    'validation_labels_file': (str, 'imagenet: synsets of flat validation images'),
-    'bounding_box_file': (str, 'imagenet: a CSV of boxes (image,xmin,ymin,xmax,ymax)'),
-    'bounding_box_dir': (str, 'imagenet: the bounding-box XML files'),
-}
+PROG = 'download_and_convert_data'
 
-
-def _parser():
-  parser = argparse.ArgumentParser(
-      prog='download_and_convert_data', description=__doc__,
-      formatter_class=argparse.RawDescriptionHelpFormatter)
-  parser.add_argument('--dataset_name', required=True,
-                      help='one of: %s' % ', '.join(sorted(dataset_factory.REGISTRY)))
-  parser.add_argument('--dataset_dir', required=True,
-                      help='where the TFRecords (and temporary files) are written')
-  for flag, (flag_type, help_text) in _CONVERTER_FLAGS.items():
-    if flag_type is _boolean:
-      parser.add_argument('--' + flag, type=_boolean, nargs='?', const=True, help=help_text)
-      parser.add_argument('--no' + flag, dest=flag, action='store_false', default=None,
-                          help=argparse.SUPPRESS)
-    else:
-      parser.add_argument('--' + flag, type=flag_type, help=help_text)
-  return parser
+# The converter options: unset (None) leaves a converter its own default.
+FLAGS = [
+    ('dataset', [
+        Flag('dataset_name', _cli.REQUIRED, str,
+             'one of: %s' % ', '.join(sorted(dataset_factory.REGISTRY))),
+        Flag('dataset_dir', _cli.REQUIRED, str,
+             'where the TFRecords (and temporary files) are written'),
+    ]),
+    ('conversion (only the flags the dataset\'s converter takes; unset: its default)', [
+        Flag('archive_path', None, str, 'an already-downloaded archive (or folder of files) of '
+                                        'the dataset; unset: look in --dataset_dir, then '
+                                        'download'),
+        Flag('images_dir', None, str,
+             'image_folder: the folder with one sub-folder of images per class'),
+        Flag('num_validation', None, int, 'flowers, image_folder: images in the validation '
+                                          'split'),
+        Flag('num_shards', None, int, 'shards per split'),
+        Flag('train_shards', None, int, 'imagenet: shards of the train split (unset: 1024)'),
+        Flag('validation_shards', None, int,
+             'imagenet: shards of the validation split (unset: 128)'),
+        Flag('num_threads', None, int, 'parallel shard writers (unset: the number of CPUs)'),
+        Flag('skip_bad_images', None, bool,
+             'skip and count undecodable images instead of stopping'),
+        Flag('overwrite', None, bool, 'convert again even if --dataset_dir holds the dataset'),
+        Flag('small_object_area_threshold', None, float,
+             'visualwakewords: objects under this fraction of the image area do not count '
+             '(unset: 0.005)'),
+        Flag('foreground_class_of_interest', None, str,
+             "visualwakewords: the COCO category of label 1 (unset: 'person')"),
+        Flag('coco_dirname', None, str,
+             "visualwakewords: the COCO folder in --dataset_dir (unset: 'coco_dataset')"),
+        Flag('coco_train_url', None, str, 'visualwakewords: the COCO train2014.zip URL'),
+        Flag('coco_validation_url', None, str, 'visualwakewords: the COCO val2014.zip URL'),
+        Flag('coco_annotations_url', None, str, 'visualwakewords: the COCO annotations zip '
+                                                'URL'),
+        Flag('train_directory', None, str,
+             'imagenet: train/<synset>/*.JPEG (unset: DATASET_DIR/train)'),
+        Flag('validation_directory', None, str,
+             'imagenet: validation images (unset: DATASET_DIR/validation)'),
+        Flag('labels_file', None, str, 'imagenet: the synset list '
+                                       '(imagenet_lsvrc_2015_synsets.txt)'),
+        Flag('imagenet_metadata_file', None, str, 'imagenet: synset names '
+                                                  '(imagenet_metadata.txt)'),
+        Flag('validation_labels_file', None, str,
+             'imagenet: synsets of flat validation images'),
+        Flag('bounding_box_file', None, str,
+             'imagenet: a CSV of boxes (image,xmin,ymin,xmax,ymax)'),
+        Flag('bounding_box_dir', None, str, 'imagenet: the bounding-box XML files'),
+    ]),
+]
 
 
 def convert(dataset_name, dataset_dir, **options):
@@ -103,15 +109,18 @@ def main(argv=None):
   Returns:
     The `ConversionSummary`.
   """
-  args = vars(_parser().parse_args(argv))
+  args = vars(_cli.make_parser(PROG, __doc__, FLAGS).parse_args(argv))
   dataset_name, dataset_dir = args.pop('dataset_name'), args.pop('dataset_dir')
   options = {name: os.path.expanduser(value) if isinstance(value, str) else value
              for name, value in args.items() if value is not None}
   return convert(dataset_name, os.path.expanduser(dataset_dir), **options)
 
 
+def console_main(argv=None):
+  """The `download_and_convert_data` command; returns its exit status (errors met
+  while converting: one line, status 1)."""
+  return _cli.run(PROG, main, argv)
+
+
 if __name__ == '__main__':
-  try:
-    main()
-  except (ValueError, OSError, ImportError) as error:
-    sys.exit('download_and_convert_data: error: %s' % error)
+  sys.exit(console_main())

@@ -37,7 +37,6 @@ on --num_representative_images images of --dataset_split_name of --dataset_name 
 Files are written to temporary names and renamed. The names of the inputs and outputs
 are printed. --quantize (tf.contrib.quantize) does not exist in TensorFlow 2.
 """
-import argparse
 import os
 import sys
 import tempfile
@@ -45,101 +44,86 @@ import tempfile
 if __package__ in (None, ''):  # run as a file: make the repository importable
   sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from scripts import _flags  # pylint: disable=wrong-import-position
+# pylint: disable=wrong-import-position
+from scripts import _cli
+from scripts._cli import Flag
+from scripts._cli import FlagError
+
+__all__ = ['FLAGS', 'check_flags', 'console_main', 'export', 'main']
 
 PROG = 'export_inference_graph'
 
-
-class _Parser(argparse.ArgumentParser):
-  """Flag errors as one line naming the fix, without the usage block."""
-
-  def error(self, message):
-    self.exit(2, '%s: error: %s (see --help)\n' % (self.prog, message))
-
-
-class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
-  """The description as written; every flag's help ends with its default."""
-
-  def _get_help_string(self, action):
-    if action.default is argparse.SUPPRESS:
-      return action.help
-    default = "''" if action.default == '' else action.default
-    return '%s (default: %s)' % (action.help, default)
+FLAGS = [
+    ('network', [
+        Flag('model_name', 'inception_v3', str, 'the registered network to export'),
+        Flag('is_training', False, bool, 'build the GraphDef in training mode (the SavedModel '
+                                         'and TFLite are always in evaluation mode)'),
+        Flag('image_size', None, int, "the input height and width; None: the network's "
+                                      "default size"),
+        Flag('batch_size', None, int, 'the batch size of the inputs; None: any'),
+        Flag('dataset_name', 'imagenet', str,
+             'the dataset whose number of classes the network has'),
+        Flag('labels_offset', 0, int, 'dataset labels below it are not network classes: the '
+                                      'network has (dataset classes - offset) logits and '
+                                      '`classes` adds it back (1 for the VGG and ResNet v1 '
+                                      'ImageNet checkpoints)'),
+        Flag('dataset_dir', '', str, 'the dataset directory (for datasets described by their '
+                                     'conversion, and the int8 calibration images)'),
+        Flag('use_grayscale', False, bool, 'the network takes 1-channel images instead of 3'),
+        Flag('preprocessing_name', None, str, "the evaluation preprocessing; None: the "
+                                              "network's"),
+    ]),
+    ('GraphDef', [
+        Flag('output_file', '', str, 'where to write the GraphDef'),
+        Flag('write_text_graphdef', False, bool, 'write the GraphDef in the text format'),
+        Flag('quantize', False, bool, 'TF1 only (tf.contrib.quantize): an error here; use '
+                                      '--tflite_file with --tflite_quantize=int8'),
+    ]),
+    ('SavedModel and TFLite', [
+        Flag('checkpoint_path', None, str, 'the TF-Slim checkpoint (a file prefix, or a '
+                                           'directory for its latest) whose weights are '
+                                           'exported'),
+        Flag('saved_model_dir', None, str, 'where to write the SavedModel'),
+        Flag('add_encoded_image_signature', False, bool,
+             'add the serving_encoded signature taking encoded image bytes'),
+        Flag('overwrite', False, bool, 'replace an existing, non-empty --saved_model_dir'),
+        Flag('tflite_file', None, str, 'where to write a TFLite model'),
+        Flag('tflite_quantize', 'float', str, 'the TFLite weights and activations',
+             choices=('float', 'int8')),
+        Flag('dataset_split_name', 'train', str, 'the split of the int8 calibration images'),
+        Flag('num_representative_images', 100, int,
+             'how many images calibrate the int8 quantization'),
+    ]),
+]
 
 
 def _parser():
-  parser = _Parser(prog=PROG, description=__doc__, formatter_class=_HelpFormatter)
-  network = parser.add_argument_group('network')
-  network.add_argument('--model_name', default='inception_v3',
-                       help='the registered network to export')
-  _flags.add_boolean(network, 'is_training',
-               'build the GraphDef in training mode (the SavedModel and TFLite are always '
-               'in evaluation mode)')
-  network.add_argument('--image_size', type=int, default=None,
-                       help="the input height and width; None: the network's default size")
-  network.add_argument('--batch_size', type=int, default=None,
-                       help='the batch size of the inputs; None: any')
-  network.add_argument('--dataset_name', default='imagenet',
-                       help='the dataset whose number of classes the network has')
-  network.add_argument('--labels_offset', type=int, default=0,
-                       help='dataset labels below it are not network classes: the network '
-                            'has (dataset classes - offset) logits and `classes` adds it back '
-                            '(1 for the VGG and ResNet v1 ImageNet checkpoints)')
-  network.add_argument('--dataset_dir', default='',
-                       help='the dataset directory (for datasets described by their '
-                            'conversion, and the int8 calibration images)')
-  _flags.add_boolean(network, 'use_grayscale', 'the network takes 1-channel images instead of 3')
-  network.add_argument('--preprocessing_name', default=None,
-                       help="the evaluation preprocessing; None: the network's")
-
-  graph_def = parser.add_argument_group('GraphDef')
-  graph_def.add_argument('--output_file', default='', help='where to write the GraphDef')
-  _flags.add_boolean(graph_def, 'write_text_graphdef', 'write the GraphDef in the text format')
-  _flags.add_boolean(graph_def, 'quantize', 'TF1 only (tf.contrib.quantize): an error here; use '
-                                      '--tflite_file with --tflite_quantize=int8')
-
-  saved_model = parser.add_argument_group('SavedModel and TFLite')
-  saved_model.add_argument('--checkpoint_path', default=None,
-                           help='the TF-Slim checkpoint (a file prefix, or a directory for '
-                                'its latest) whose weights are exported')
-  saved_model.add_argument('--saved_model_dir', default=None,
-                           help='where to write the SavedModel')
-  _flags.add_boolean(saved_model, 'add_encoded_image_signature',
-               'add the serving_encoded signature taking encoded image bytes')
-  _flags.add_boolean(saved_model, 'overwrite', 'replace an existing, non-empty --saved_model_dir')
-  saved_model.add_argument('--tflite_file', default=None, help='where to write a TFLite model')
-  saved_model.add_argument('--tflite_quantize', default='float', choices=('float', 'int8'),
-                           help='the TFLite weights and activations')
-  saved_model.add_argument('--dataset_split_name', default='train',
-                           help='the split of the int8 calibration images')
-  saved_model.add_argument('--num_representative_images', type=int, default=100,
-                           help='how many images calibrate the int8 quantization')
-  return parser
+  return _cli.make_parser(PROG, __doc__, FLAGS)
 
 
 def check_flags(args):
-  """Raises ValueError naming the fix for flags that cannot work together."""
+  """Raises FlagError naming the fix for flags that cannot work together."""
   if args.quantize:
-    raise ValueError('--quantize rewrote the graph with tf.contrib.quantize, which TensorFlow 2 '
+    raise FlagError('--quantize rewrote the graph with tf.contrib.quantize, which TensorFlow 2 '
                      'does not have; for an 8-bit model use --tflite_file with '
                      '--tflite_quantize=int8 and --dataset_dir')
   if not (args.output_file or args.saved_model_dir or args.tflite_file):
-    raise ValueError('nothing to export: give --output_file (GraphDef), --saved_model_dir '
+    raise FlagError('nothing to export: give --output_file (GraphDef), --saved_model_dir '
                      '(SavedModel) or --tflite_file (TFLite)')
   for flag in ('saved_model_dir', 'tflite_file'):
     if getattr(args, flag) and not args.checkpoint_path:
-      raise ValueError('--%s needs --checkpoint_path: the checkpoint whose weights to export'
+      raise FlagError('--%s needs --checkpoint_path: the checkpoint whose weights to export'
                        % flag)
   if args.add_encoded_image_signature and not args.saved_model_dir:
-    raise ValueError('--add_encoded_image_signature adds a signature to the SavedModel: give '
+    raise FlagError('--add_encoded_image_signature adds a signature to the SavedModel: give '
                      '--saved_model_dir')
   if args.tflite_quantize != 'float' and not args.tflite_file:
-    raise ValueError('--tflite_quantize applies to the TFLite file: give --tflite_file')
+    raise FlagError('--tflite_quantize applies to the TFLite file: give --tflite_file')
   if args.tflite_quantize == 'int8' and not args.dataset_dir:
-    raise ValueError('--tflite_quantize=int8 calibrates on images of the dataset: give '
+    raise FlagError('--tflite_quantize=int8 calibrates on images of the dataset: give '
                      '--dataset_dir (with --dataset_name and --dataset_split_name)')
   if args.num_representative_images < 1:
-    raise ValueError('--num_representative_images must be a positive int, received %d'
+    raise FlagError('--num_representative_images must be a positive int, received %d'
                      % args.num_representative_images)
 
 
@@ -198,13 +182,14 @@ def export(args):
 
 
 def main(argv=None):
-  """Parses `argv` (default: the command line) and exports; errors exit with one line.
+  """Exports what the flags of `argv` (default: the command line) ask for.
 
-  Returns:
-    0 on success (the console command's exit status).
+  Raises:
+    SystemExit: a flag that does not parse (status 2).
+    FlagError: a flag value that cannot work, a checkpoint that does not fit the
+      network, a --saved_model_dir in the way (every error the flags can fix).
   """
-  parser = _parser()
-  args = parser.parse_args(argv)
+  args = _parser().parse_args(argv)
   for flag in ('output_file', 'dataset_dir', 'checkpoint_path', 'saved_model_dir',
                'tflite_file'):
     value = getattr(args, flag)
@@ -212,10 +197,14 @@ def main(argv=None):
       setattr(args, flag, os.path.expanduser(value))
   try:
     export(args)
-  except (ValueError, OSError) as error:
-    parser.error(str(error).replace('\n', ' '))
-  return 0
+  except ValueError as error:  # check_flags' and export_lib's errors name the flag to change
+    raise FlagError(str(error)) from None
+
+
+def console_main(argv=None):
+  """The `export_inference_graph` command; returns its exit status."""
+  return _cli.run(PROG, main, argv)
 
 
 if __name__ == '__main__':
-  sys.exit(main())
+  sys.exit(console_main())

@@ -28,7 +28,7 @@ from slim.data import data_provider
 from slim.data import parallel_reader
 from slim.layers import _common
 
-__all__ = ['DatasetDataProvider', 'make_tf_dataset']
+__all__ = ['DatasetDataProvider', 'graph_iterator', 'make_tf_dataset']
 
 
 def _check_dataset(owner, dataset):
@@ -120,7 +120,7 @@ def make_tf_dataset(dataset, items=None, num_readers=1, reader_kwargs=None, shuf
                      deterministic=deterministic).prefetch(tf.data.AUTOTUNE)
 
 
-def _graph_iterator(tf_dataset):
+def graph_iterator(tf_dataset):
   """An iterator for a session run without initializers when possible.
 
   A one-shot iterator cannot hold stateful objects (a lookup table of a decoder);
@@ -187,7 +187,7 @@ class DatasetDataProvider(data_provider.DataProvider):
     if _record_readers.record_source(self._dataset.reader,
                                      self._options['reader_kwargs']) is None:
       return self._queue_items(common_queue_min)
-    return dict(_graph_iterator(make_tf_dataset(self._dataset, **self._options)).get_next())
+    return dict(graph_iterator(make_tf_dataset(self._dataset, **self._options)).get_next())
 
   def _queue_items(self, common_queue_min):
     """tf_slim's reading, for a reader that tf.data cannot replace."""

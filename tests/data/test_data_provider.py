@@ -165,6 +165,22 @@ def test_decoder_with_a_lookup_table_in_graph_mode(tmp_path):
       assert run_until_out_of_range(sess, ids) == [1, 0]
 
 
+def test_graph_iterator_one_shot_or_initialized_with_the_tables(graph):
+  plain = slim.data.dataset_data_provider.graph_iterator(tf.data.Dataset.range(3))
+  table = tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(
+      tf.constant([0, 1, 2], tf.int64), tf.constant([10, 11, 12], tf.int64)), -1)
+  looked_up = slim.data.dataset_data_provider.graph_iterator(
+      tf.data.Dataset.range(3).map(table.lookup))
+  initializers = tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.TABLE_INITIALIZERS)
+  with pytest.raises(ValueError, match='does not have an initializer'):
+    plain.initializer  # pylint: disable=pointless-statement  (one-shot: nothing to run)
+  assert looked_up.initializer in initializers  # run by tables_initializer()
+  with tf.compat.v1.Session() as sess:
+    sess.run(tf.compat.v1.tables_initializer())
+    assert run_until_out_of_range(sess, plain.get_next()) == [0, 1, 2]
+    assert run_until_out_of_range(sess, looked_up.get_next()) == [10, 11, 12]
+
+
 def _write_lines(path, lines):
   with open(path, 'w') as f:
     f.write(''.join(line + '\n' for line in lines))

@@ -28,8 +28,8 @@ def run_tool(argv):
   out, err = io.StringIO(), io.StringIO()
   with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
     try:
-      status = export_inference_graph.main(argv)
-    except SystemExit as exit_:
+      status = export_inference_graph.console_main(argv)
+    except SystemExit as exit_:  # a flag that does not parse
       status = exit_.code
   return status, out.getvalue(), err.getvalue()
 

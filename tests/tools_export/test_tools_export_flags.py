@@ -15,7 +15,8 @@ from tests.tools_export import export_setup
 
 SCRIPT = os.path.join(REPO, 'scripts', 'export_inference_graph.py')
 # What pip's console script for `export_inference_graph` runs.
-CONSOLE = 'import sys; from scripts.export_inference_graph import main; sys.exit(main())'
+CONSOLE = ('import sys; from scripts.export_inference_graph import console_main; '
+           'sys.exit(console_main())')
 
 DEFAULTS = {
     'model_name': 'inception_v3', 'is_training': 'False', 'image_size': 'None',
@@ -61,7 +62,7 @@ def test_export_console_command_entry_point_in_setup_py_runs():
                   if isinstance(node, ast.Call) for keyword in node.keywords
                   if keyword.arg == 'entry_points']
   scripts = [line.replace(' ', '') for line in entry_points[0]['console_scripts']]
-  assert 'export_inference_graph=scripts.export_inference_graph:main' in scripts
+  assert 'export_inference_graph=scripts.export_inference_graph:console_main' in scripts
   done = subprocess.run([sys.executable, '-c', CONSOLE, '--model_name=lenet'], cwd=REPO,
                         capture_output=True, text=True, env=export_setup.subprocess_env(),
                         timeout=60)
