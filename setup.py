@@ -21,6 +21,7 @@ setuptools.setup(
         "train_image_classifier=scripts.train_image_classifier:console_main",
         "eval_image_classifier=scripts.eval_image_classifier:console_main",
         "export_inference_graph=scripts.export_inference_graph:console_main",
+        "classify_images=scripts.classify_images:console_main",
     ]},
     extras_require={
         # TensorFlow is an extra so that a GPU install never gets the CPU wheel on top.

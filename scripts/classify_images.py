@@ -8,23 +8,24 @@ The SavedModel needs its `serving_encoded` signature (export it with
 as they are and the network's evaluation preprocessing runs inside the model.
 Prints one line per file: its `top_k` classes with their probabilities.
 """
-import argparse
 import os
 import sys
 
+if __package__ in (None, ''):  # run as a file: make the repository importable
+  sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from scripts import _cli  # pylint: disable=wrong-import-position
+
+__all__ = ['FLAGS', 'classify', 'console_main', 'main']
+
+PROG = 'classify_images'
 SERVING_ENCODED = 'serving_encoded'
 
-
-def _parser():
-  parser = argparse.ArgumentParser(
-      prog='classify_images', description=__doc__,
-      formatter_class=argparse.RawDescriptionHelpFormatter)
-  parser.add_argument('--saved_model_dir', required=True,
-                      help='the SavedModel directory (required)')
-  parser.add_argument('--top_k', type=int, default=1,
-                      help='how many classes to print per image (default: 1)')
-  parser.add_argument('images', nargs='+', help='image files')
-  return parser
+FLAGS = [('classification', [
+    _cli.Flag('saved_model_dir', _cli.REQUIRED, str,
+              'the SavedModel directory written by export_inference_graph'),
+    _cli.Flag('top_k', 1, int, 'how many classes to print per image'),
+])]
 
 
 def classify(saved_model_dir, image_files, top_k=1):
@@ -48,20 +49,26 @@ def classify(saved_model_dir, image_files, top_k=1):
 
 
 def main(argv=None):
-  args = _parser().parse_args(argv)
-  if args.top_k < 1:
-    sys.exit('classify_images: error: --top_k must be at least 1, received %d' % args.top_k)
-  missing = [path for path in args.images if not os.path.isfile(path)]
+  """Classifies the image files of `argv` and prints a line per file; returns the results."""
+  parser = _cli.make_parser(PROG, __doc__, FLAGS)
+  parser.usage = '%(prog)s --saved_model_dir=DIR [--top_k=K] IMAGE [IMAGE ...]'
+  parser.add_argument('images', nargs='+', help='image files (PNG, JPEG, GIF or BMP)')
+  flags = parser.parse_args(argv)
+  if flags.top_k < 1:
+    raise _cli.FlagError('--top_k must be at least 1, received %d' % flags.top_k)
+  missing = [path for path in flags.images if not os.path.isfile(path)]
   if missing:
-    sys.exit('classify_images: error: no such image file: %s' % ', '.join(missing))
-  try:
-    results = classify(args.saved_model_dir, args.images, args.top_k)
-  except (ValueError, OSError) as error:
-    sys.exit('classify_images: error: %s' % error)
+    raise _cli.FlagError('no such image file: %s' % ', '.join(missing))
+  results = classify(flags.saved_model_dir, flags.images, flags.top_k)
   for path, classes in results:
     print('%s: %s' % (path, ', '.join('class %d (%.3f)' % pair for pair in classes)))
   return results
 
 
+def console_main(argv=None):
+  """The `classify_images` command; returns its exit status."""
+  return _cli.run(PROG, main, argv)
+
+
 if __name__ == '__main__':
-  main()
+  sys.exit(console_main())

@@ -58,23 +58,39 @@ def test_main_prints_one_line_per_image(exported, capsys):
     assert line.count('class ') == 2
 
 
-def test_a_saved_model_without_the_encoded_signature_names_the_fix(exported):
+def _console(argv, capsys):
+  status = classify_images.console_main(argv)
+  return status, capsys.readouterr().err
+
+
+def test_a_saved_model_without_the_encoded_signature_names_the_fix(exported, capsys):
   dirs, _, paths = exported
-  with pytest.raises(SystemExit, match='add_encoded_image_signature'):
-    classify_images.main(['--saved_model_dir=' + dirs['plain']] + paths)
+  status, err = _console(['--saved_model_dir=' + dirs['plain']] + paths, capsys)
+  assert status == 1
+  assert 'no \'serving_encoded\' signature' in err and '--add_encoded_image_signature' in err
 
 
 @pytest.mark.parametrize('argv, message', [
     (['--top_k=0', 'x.png'], '--top_k must be at least 1, received 0'),
     (['missing.png'], 'no such image file: missing.png'),
 ])
-def test_bad_arguments(exported, argv, message):
+def test_bad_arguments_are_one_line_with_status_2(exported, capsys, argv, message):
   dirs, _, _ = exported
-  with pytest.raises(SystemExit, match=message):
-    classify_images.main(['--saved_model_dir=' + dirs['encoded']] + argv)
+  status, err = _console(['--saved_model_dir=' + dirs['encoded']] + argv, capsys)
+  assert status == 2
+  assert err == 'classify_images: error: %s (see --help)\n' % message
 
 
-def test_a_missing_saved_model_is_one_error(exported, tmp_path):
+def test_a_missing_saved_model_is_one_error_line(exported, tmp_path, capsys):
   _, _, paths = exported
-  with pytest.raises(SystemExit, match='classify_images: error: .*'):
-    classify_images.main(['--saved_model_dir=' + os.path.join(str(tmp_path), 'none')] + paths)
+  status, err = _console(['--saved_model_dir=' + os.path.join(str(tmp_path), 'none')] + paths,
+                         capsys)
+  assert status == 1
+  assert err.startswith('classify_images: error: ') and err.count('\n') == 1
+
+
+def test_help_states_the_flags(capsys):
+  with pytest.raises(SystemExit):
+    classify_images.main(['--help'])
+  out = capsys.readouterr().out
+  assert '--saved_model_dir' in out and '(required)' in out and '(default: 1)' in out

@@ -215,6 +215,7 @@ BAD_VALUES = {
     'train_image_classifier': (['--model_name=lenet'], 2),  # no --dataset_dir
     'eval_image_classifier': (['--model_name=lenet'], 2),
     'export_inference_graph': (['--model_name=lenet'], 2),  # nothing to export
+    'classify_images': (['--saved_model_dir=/tmp', '--top_k=0', 'x.png'], 2),
 }
 
 
@@ -226,7 +227,8 @@ def test_setup_entry_points_are_console_mains_returning_the_status(monkeypatch, 
   entry_points = dict(line.replace(' ', '').split('=')
                       for line in captured['entry_points']['console_scripts'])
   assert set(entry_points) == {'download_and_convert_data', 'train_image_classifier',
-                               'eval_image_classifier', 'export_inference_graph'}
+                               'eval_image_classifier', 'export_inference_graph',
+                               'classify_images'}
   for name, target in entry_points.items():
     module_name, function = target.split(':')
     assert module_name == 'scripts.' + name and function == 'console_main'
@@ -238,4 +240,4 @@ def test_setup_entry_points_are_console_mains_returning_the_status(monkeypatch, 
       console_main(['--no_such_flag'])
     assert raised.value.code == 2
   err = capsys.readouterr().err
-  assert err.count('error: ') == 8 and 'Traceback' not in err, err
+  assert err.count('error: ') == 2 * len(BAD_VALUES) and 'Traceback' not in err, err
