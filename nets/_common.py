@@ -1,42 +1,21 @@
 """Helpers shared by the network definitions: argument checks made before any
-variable exists, depth functions, stage-by-stage building with end points, and
-the classification heads that several families have in common."""
+variable exists, depth functions, and the classification heads that several
+families have in common."""
+import contextlib
+
 import tensorflow as tf
 
 import slim
 
 __all__ = ['check_depth_multiplier', 'check_final_endpoint', 'check_images',
-           'check_num_classes', 'conv_classifier', 'depth_fn', 'global_pool', 'named_network',
-           'softmax', 'trunc_normal']
+           'check_num_classes', 'conv_classifier', 'conv_classifier_arg_scope',
+           'conv_classifier_doc',
+           'depth_fn', 'end_points_scope', 'global_pool', 'named_network', 'trunc_normal']
 
 
 def trunc_normal(stddev):
   """A truncated normal initializer of mean 0 and standard deviation `stddev`."""
   return tf.compat.v1.truncated_normal_initializer(0.0, stddev)
-
-
-def softmax(logits, scope=None):
-  """Softmax over the last axis of N-d `logits` (the default `prediction_fn`).
-
-  Builds the ops of TF-Slim's `softmax` layer under `scope` (default
-  'softmax'): `Reshape` to 2-d, `Softmax`, `Reshape_1` back, so graphs keep
-  their familiar output names ('InceptionV3/Predictions/Reshape_1').
-
-  Args:
-    logits: a tensor of rank >= 2 whose last dimension is known.
-    scope: optional name scope.
-
-  Returns:
-    The probabilities, a tensor of the shape and type of `logits`.
-  """
-  logits = tf.convert_to_tensor(logits)
-  with tf.compat.v1.variable_scope(scope, 'softmax', [logits]):
-    num_logits = slim.utils.last_dimension(logits.get_shape(), min_rank=2)
-    predictions = tf.nn.softmax(tf.reshape(logits, [-1, num_logits]))
-    predictions = tf.reshape(predictions, tf.shape(logits))
-    if not tf.executing_eagerly():
-      predictions.set_shape(logits.get_shape())
-    return predictions
 
 
 def check_images(network, inputs):
@@ -96,9 +75,77 @@ def global_pool(net, end_points, name='global_pool'):
   return net
 
 
+def conv_classifier_arg_scope(weight_decay, biases_initializer, max_pool_padding=None):
+  """The arg scope of AlexNet, OverFeat and VGG: relu, L2 weight decay and
+  `biases_initializer` on conv2d and fully_connected; SAME convolutions; and,
+  if given, `max_pool_padding` for max pooling."""
+  with slim.arg_scope([slim.conv2d, slim.fully_connected],
+                      activation_fn=tf.nn.relu,
+                      weights_regularizer=slim.l2_regularizer(weight_decay),
+                      biases_initializer=biases_initializer):
+    with slim.arg_scope([slim.conv2d], padding='SAME') as arg_sc:
+      if max_pool_padding is None:
+        return arg_sc
+      with slim.arg_scope([slim.max_pool2d], padding=max_pool_padding) as arg_sc:
+        return arg_sc
+
+
+@contextlib.contextmanager
+def end_points_scope(network, inputs, scope, reuse=None):
+  """The variable scope of a network whose end points are the outputs of its
+  conv2d, fully_connected and max_pool2d layers, gathered in a collection.
+
+  Yields:
+    (the variable scope, the name of the end points collection).
+  """
+  with tf.compat.v1.variable_scope(scope, network, [inputs], reuse=reuse) as sc:
+    end_points_collection = sc.original_name_scope + '_end_points'
+    with slim.arg_scope([slim.conv2d, slim.fully_connected, slim.max_pool2d],
+                        outputs_collections=end_points_collection):
+      yield sc, end_points_collection
+
+
+_CONV_CLASSIFIER_DOC = """%(summary)s.
+
+  Variables: %(variables)s,
+  each with `weights` and `biases`.
+
+  Args:
+    inputs: a tensor [batch_size, height, width, channels].
+    num_classes: number of classes (default 1000). If 0 or None, the logits
+      layer is omitted and its input features (before dropout) are returned.
+    is_training: whether dropout is active (default True).
+    dropout_keep_prob: probability of keeping activations in dropout (0.5).
+    spatial_squeeze: squeeze the logits to [batch_size, num_classes] (True).
+    scope: the variable scope (default '%(name)s').
+%(fc_conv_padding)s    global_pool: average the features over space before the logits, for any
+      input size (default False).
+%(reuse)s
+  Returns:
+    (net, end_points): the logits (or the features when `num_classes` is 0 or
+    None), and a dict of the outputs of every layer keyed by its scope name
+    ('%(first)s', ..., '%(name)s/fc8').
+
+  Raises:
+    ValueError: `inputs` not of rank 4, or a wrong `num_classes`.
+  """
+
+
+def conv_classifier_doc(summary, name, variables, first_end_point, vgg_arguments=False):
+  """The docstring of a network with `conv_classifier`'s head (AlexNet, OverFeat,
+  VGG); `vgg_arguments` documents VGG's `fc_conv_padding` and `reuse` too."""
+  return _CONV_CLASSIFIER_DOC % {
+      'summary': summary, 'name': name, 'variables': variables, 'first': first_end_point,
+      'fc_conv_padding': (
+          "    fc_conv_padding: padding of fc6 (default 'VALID'); 'SAME' gives a map of\n"
+          "      predictions at 1/32 of the input size in fully convolutional use.\n"
+          if vgg_arguments else ''),
+      'reuse': "    reuse: reuse the variables of `scope`.\n" if vgg_arguments else ''}
+
+
 def conv_classifier(net, scope, end_points_collection, num_classes, is_training,
                     dropout_keep_prob, spatial_squeeze, pool, fc6_kernel_size, fc6_depth,
-                    fc6_padding='VALID', fc8_params=None):
+                    fc6_padding='VALID', fc_weights_stddev=None):
   """The head of AlexNet, OverFeat and VGG: fully connected layers as convolutions.
 
   fc6 (`fc6_kernel_size`, `fc6_padding`), dropout6, fc7 (1x1, 4096); then, if
@@ -113,23 +160,31 @@ def conv_classifier(net, scope, end_points_collection, num_classes, is_training,
     num_classes, is_training, dropout_keep_prob, spatial_squeeze: of the network.
     pool: apply global average pooling before the logits.
     fc6_kernel_size, fc6_depth, fc6_padding: the first fully connected layer.
-    fc8_params: extra keyword arguments of the logits layer.
+    fc_weights_stddev: if set (AlexNet, OverFeat), fc6-fc8 weights start from
+      a truncated normal of this deviation, fc6 and fc7 biases at 0.1 and fc8
+      biases at 0.
 
   Returns:
     (net, end_points): the logits, or the input to the logits layer when
     `num_classes` is 0 or None.
   """
-  net = slim.conv2d(net, fc6_depth, fc6_kernel_size, padding=fc6_padding, scope='fc6')
-  net = slim.dropout(net, dropout_keep_prob, is_training=is_training, scope='dropout6')
-  net = slim.conv2d(net, 4096, [1, 1], scope='fc7')
-  end_points = slim.utils.convert_collection_to_dict(end_points_collection)
-  if pool:
-    net = global_pool(net, end_points)
-  if num_classes:
-    net = slim.dropout(net, dropout_keep_prob, is_training=is_training, scope='dropout7')
-    net = slim.conv2d(net, num_classes, [1, 1], activation_fn=None, normalizer_fn=None,
-                      scope='fc8', **(fc8_params or {}))
-    if spatial_squeeze:
-      net = tf.squeeze(net, [1, 2], name='fc8/squeezed')
-    end_points[scope.name + '/fc8'] = net
+  initializers, fc8_params = {}, {}
+  if fc_weights_stddev is not None:
+    initializers = {'weights_initializer': trunc_normal(fc_weights_stddev),
+                    'biases_initializer': tf.compat.v1.constant_initializer(0.1)}
+    fc8_params = {'biases_initializer': tf.compat.v1.zeros_initializer()}
+  with slim.arg_scope([slim.conv2d], **initializers):
+    net = slim.conv2d(net, fc6_depth, fc6_kernel_size, padding=fc6_padding, scope='fc6')
+    net = slim.dropout(net, dropout_keep_prob, is_training=is_training, scope='dropout6')
+    net = slim.conv2d(net, 4096, [1, 1], scope='fc7')
+    end_points = slim.utils.convert_collection_to_dict(end_points_collection)
+    if pool:
+      net = global_pool(net, end_points)
+    if num_classes:
+      net = slim.dropout(net, dropout_keep_prob, is_training=is_training, scope='dropout7')
+      net = slim.conv2d(net, num_classes, [1, 1], activation_fn=None, normalizer_fn=None,
+                        scope='fc8', **fc8_params)
+      if spatial_squeeze:
+        net = tf.squeeze(net, [1, 2], name='fc8/squeezed')
+      end_points[scope.name + '/fc8'] = net
   return net, end_points

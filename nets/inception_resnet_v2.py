@@ -4,7 +4,7 @@ arXiv:1602.07261).
 A stem up to Mixed_5b, 10 x block35, Mixed_6a, 20 x block17, Mixed_7a,
 10 x block8 and a 1x1 convolution to 1536 channels, then an auxiliary head on
 PreAuxLogits and the logits. Blocks are tables of branches
-(`nets._inception_blocks`); a residual block adds `scale` times a linear 1x1
+(`nets.inception_utils`); a residual block adds `scale` times a linear 1x1
 projection of its concatenated branches to its input. The published
 checkpoint (inception_resnet_v2_2016_08_30) has 1001 classes (class 0 is
 background) and was trained under `inception_resnet_v2_arg_scope()`:
@@ -16,8 +16,9 @@ background) and was trained under `inception_resnet_v2_arg_scope()`:
 import tensorflow as tf
 
 import slim
-from nets import _inception_blocks as blocks
-from nets._inception_blocks import AvgPool, Conv, MaxPool, Mixed
+from nets import _common
+from nets import inception_utils
+from nets.inception_utils import AvgPool, Conv, MaxPool, Mixed
 
 __all__ = ['block17', 'block35', 'block8', 'inception_resnet_v2',
            'inception_resnet_v2_arg_scope', 'inception_resnet_v2_base']
@@ -94,7 +95,7 @@ def _residual_block(net, branches, scale, activation_fn, scope, default_name, re
   then `activation_fn`. With relu6 the scaled residual is clipped to [-6, 6]."""
   with tf.compat.v1.variable_scope(scope, default_name, [net], reuse=reuse):
     net = tf.convert_to_tensor(net)
-    mixed = blocks.concat_branches(net, branches)
+    mixed = inception_utils.concat_branches(net, branches)
     up = slim.conv2d(mixed, net.get_shape()[3], 1, normalizer_fn=None, activation_fn=None,
                      scope='Conv2d_1x1')
     scaled_up = up * scale
@@ -136,7 +137,7 @@ def _check_base_arguments(final_endpoint, output_stride):
   if output_stride not in (8, 16):
     raise ValueError('%s: output_stride must be 8 or 16, received %r'
                      % (function, output_stride))
-  blocks.check_final_endpoint(function, final_endpoint, _END_POINTS)
+  _common.check_final_endpoint(function, final_endpoint, _END_POINTS)
   if output_stride == 8 and (
       _END_POINTS.index(final_endpoint) > _END_POINTS.index('PreAuxLogits')):
     raise ValueError('%s: output_stride==8 is only supported up to the PreAuxlogits '
@@ -181,14 +182,15 @@ def inception_resnet_v2_base(inputs,
     with slim.arg_scope([slim.conv2d, slim.max_pool2d, slim.avg_pool2d],
                         stride=1, padding='SAME'):
       # 299 x 299 x 3 -> 35 x 35 x 320
-      net, done = blocks.build_end_points(inputs, _stem(padding), final_endpoint, end_points)
+      net, done = inception_utils.build_end_points(inputs, _stem(padding), end_points,
+                                                    final_endpoint)
       if done:
         return net, end_points
       net = slim.repeat(net, 10, block35, scale=0.17, activation_fn=activation_fn)
 
       # 35 x 35 x 320 -> 17 x 17 x 1088 (33 x 33 x 1088 at output stride 8)
-      net, done = blocks.build_end_points(net, [_mixed_6a(1 if use_atrous else 2, padding)],
-                                          final_endpoint, end_points)
+      net, done = inception_utils.build_end_points(
+          net, [_mixed_6a(1 if use_atrous else 2, padding)], end_points, final_endpoint)
       if done:
         return net, end_points
       with slim.arg_scope([slim.conv2d], rate=2 if use_atrous else 1):
@@ -198,8 +200,8 @@ def inception_resnet_v2_base(inputs,
         return net, end_points
 
       # 17 x 17 x 1088 -> 8 x 8 x 2080
-      net, done = blocks.build_end_points(net, [_mixed_7a(padding)], final_endpoint,
-                                          end_points)
+      net, done = inception_utils.build_end_points(net, [_mixed_7a(padding)], end_points,
+                                                   final_endpoint)
       if done:
         return net, end_points
       net = slim.repeat(net, 9, block8, scale=0.20, activation_fn=activation_fn)
@@ -242,7 +244,7 @@ def inception_resnet_v2(inputs, num_classes=1001, is_training=True,
   """
   with_aux = bool(create_aux_logits and num_classes)
   if with_aux:
-    blocks.check_aux_logits_input(_NETWORK, inputs)
+    inception_utils.check_aux_logits_input(_NETWORK, inputs)
   with tf.compat.v1.variable_scope(scope, 'InceptionResnetV2', [inputs],
                                    reuse=reuse) as scope:
     with slim.arg_scope([slim.batch_norm, slim.dropout], is_training=is_training):
@@ -250,14 +252,14 @@ def inception_resnet_v2(inputs, num_classes=1001, is_training=True,
                                                  activation_fn=activation_fn)
       if with_aux:
         # 17 x 17 x 1088 -> 5 x 5 x 128 -> 1 x 1 x 768 -> num_classes
-        blocks.add_aux_logits(end_points, 'PreAuxLogits', num_classes,
-                              pool_scope='Conv2d_1a_3x3', conv_scope='Conv2d_2a_5x5',
-                              logits_scope='Logits')
+        inception_utils.add_aux_logits(end_points, 'PreAuxLogits', num_classes,
+                                       pool_scope='Conv2d_1a_3x3', conv_scope='Conv2d_2a_5x5',
+                                       logits_scope='Logits')
 
       # 8 x 8 x 1536 -> 1 x 1 x 1536 -> 1536, dropout -> num_classes
-      logits = blocks.add_logits(net, end_points, num_classes, 'AvgPool_1a_8x8', lambda net: (
-          slim.dropout(slim.flatten(net), dropout_keep_prob, is_training=is_training,
-                       scope='Dropout')))
+      logits = inception_utils.add_logits(
+          net, end_points, num_classes, 'AvgPool_1a_8x8', lambda net: slim.dropout(
+              slim.flatten(net), dropout_keep_prob, is_training=is_training, scope='Dropout'))
   return logits, end_points
 
 
@@ -294,7 +296,7 @@ def inception_resnet_v2_arg_scope(
                       biases_regularizer=regularizer):
     with slim.arg_scope([slim.conv2d], activation_fn=activation_fn,
                         normalizer_fn=slim.batch_norm,
-                        normalizer_params=blocks.batch_norm_params(
+                        normalizer_params=inception_utils.batch_norm_params(
                             batch_norm_decay, batch_norm_epsilon,
                             batch_norm_updates_collections, batch_norm_scale)) as scope:
       return scope

@@ -9,55 +9,57 @@ import tensorflow as tf
 import slim
 from nets import _common
 from nets import inception_utils
-from nets.inception_utils import conv, max_pool, mixed
+from nets.inception_utils import Conv, MaxPool, Mixed
 
 __all__ = ['inception_v1', 'inception_v1_arg_scope', 'inception_v1_base']
 
 
-def _mixed(b0, b1, b2, b3, branch_2_conv='Conv2d_0b_3x3'):
+def _mixed(scope, b0, b1, b2, b3, branch_2_conv='Conv2d_0b_3x3'):
   """An Inception v1 module: 1x1 | 1x1, 3x3 | 1x1, 3x3 | 3x3 max pool, 1x1.
   The 'b' arguments are the depths of each branch's convolutions."""
-  return mixed([conv(b0, [1, 1], 'Conv2d_0a_1x1')],
-               [conv(b1[0], [1, 1], 'Conv2d_0a_1x1'), conv(b1[1], [3, 3], 'Conv2d_0b_3x3')],
-               [conv(b2[0], [1, 1], 'Conv2d_0a_1x1'), conv(b2[1], [3, 3], branch_2_conv)],
-               [max_pool([3, 3], 'MaxPool_0a_3x3'), conv(b3, [1, 1], 'Conv2d_0b_1x1')])
+  return Mixed(scope, [
+      (Conv('Conv2d_0a_1x1', b0, [1, 1]),),
+      (Conv('Conv2d_0a_1x1', b1[0], [1, 1]), Conv('Conv2d_0b_3x3', b1[1], [3, 3])),
+      (Conv('Conv2d_0a_1x1', b2[0], [1, 1]), Conv(branch_2_conv, b2[1], [3, 3])),
+      (MaxPool('MaxPool_0a_3x3', [3, 3]), Conv('Conv2d_0b_1x1', b3, [1, 1])),
+  ])
 
 
 # The layers before the Inception modules.
-ROOT_STAGES = [
+ROOT_STAGES = (
     # 224 x 224 x 3
-    ('Conv2d_1a_7x7', conv(64, [7, 7], stride=2)),
+    Conv('Conv2d_1a_7x7', 64, [7, 7], stride=2),
     # 112 x 112 x 64
-    ('MaxPool_2a_3x3', max_pool([3, 3], stride=2)),
+    MaxPool('MaxPool_2a_3x3', [3, 3], stride=2),
     # 56 x 56 x 64
-    ('Conv2d_2b_1x1', conv(64, [1, 1])),
-    ('Conv2d_2c_3x3', conv(192, [3, 3])),
+    Conv('Conv2d_2b_1x1', 64, [1, 1]),
+    Conv('Conv2d_2c_3x3', 192, [3, 3]),
     # 56 x 56 x 192
-    ('MaxPool_3a_3x3', max_pool([3, 3], stride=2)),
-]
+    MaxPool('MaxPool_3a_3x3', [3, 3], stride=2),
+)
 
-MIXED_STAGES = [
+MIXED_STAGES = (
     # 28 x 28 x 192
-    ('Mixed_3b', _mixed(64, (96, 128), (16, 32), 32)),
+    _mixed('Mixed_3b', 64, (96, 128), (16, 32), 32),
     # 28 x 28 x 256
-    ('Mixed_3c', _mixed(128, (128, 192), (32, 96), 64)),
+    _mixed('Mixed_3c', 128, (128, 192), (32, 96), 64),
     # 28 x 28 x 480
-    ('MaxPool_4a_3x3', max_pool([3, 3], stride=2)),
+    MaxPool('MaxPool_4a_3x3', [3, 3], stride=2),
     # 14 x 14 x 480
-    ('Mixed_4b', _mixed(192, (96, 208), (16, 48), 64)),
-    ('Mixed_4c', _mixed(160, (112, 224), (24, 64), 64)),
-    ('Mixed_4d', _mixed(128, (128, 256), (24, 64), 64)),
-    ('Mixed_4e', _mixed(112, (144, 288), (32, 64), 64)),
-    ('Mixed_4f', _mixed(256, (160, 320), (32, 128), 128)),
+    _mixed('Mixed_4b', 192, (96, 208), (16, 48), 64),
+    _mixed('Mixed_4c', 160, (112, 224), (24, 64), 64),
+    _mixed('Mixed_4d', 128, (128, 256), (24, 64), 64),
+    _mixed('Mixed_4e', 112, (144, 288), (32, 64), 64),
+    _mixed('Mixed_4f', 256, (160, 320), (32, 128), 128),
     # 14 x 14 x 832
-    ('MaxPool_5a_2x2', max_pool([2, 2], stride=2)),
+    MaxPool('MaxPool_5a_2x2', [2, 2], stride=2),
     # 7 x 7 x 832
-    ('Mixed_5b', _mixed(256, (160, 320), (32, 128), 128, branch_2_conv='Conv2d_0a_3x3')),
-    ('Mixed_5c', _mixed(384, (192, 384), (48, 128), 128)),
+    _mixed('Mixed_5b', 256, (160, 320), (32, 128), 128, branch_2_conv='Conv2d_0a_3x3'),
+    _mixed('Mixed_5c', 384, (192, 384), (48, 128), 128),
     # 7 x 7 x 1024
-]
+)
 
-END_POINTS = [name for name, _ in ROOT_STAGES + MIXED_STAGES]
+END_POINTS = inception_utils.end_point_names(ROOT_STAGES + MIXED_STAGES)
 
 _HEAD = {
     'pool_kernel': [7, 7], 'reduce_kernel': False, 'pool_stride': 1,
@@ -88,15 +90,15 @@ def inception_v1_base(inputs, final_endpoint='Mixed_5c', scope='InceptionV1',
   Raises:
     ValueError: an unknown `final_endpoint` (before any variable is made).
   """
-  stages = (ROOT_STAGES if include_root_block else []) + MIXED_STAGES
+  stages = (ROOT_STAGES if include_root_block else ()) + MIXED_STAGES
   _common.check_final_endpoint('inception_v1_base', final_endpoint,
-                               [name for name, _ in stages])
+                               inception_utils.end_point_names(stages))
   end_points = {}
   with tf.compat.v1.variable_scope(scope, 'InceptionV1', [inputs]):
     with slim.arg_scope([slim.conv2d, slim.fully_connected],
                         weights_initializer=_common.trunc_normal(0.01)):
       with slim.arg_scope([slim.conv2d, slim.max_pool2d], stride=1, padding='SAME'):
-        net = inception_utils.build_stages(inputs, stages, end_points, final_endpoint)
+        net, _ = inception_utils.build_end_points(inputs, stages, end_points, final_endpoint)
         return net, end_points
 
 
@@ -104,7 +106,7 @@ def inception_v1(inputs,
                  num_classes=1000,
                  is_training=True,
                  dropout_keep_prob=0.8,
-                 prediction_fn=_common.softmax,
+                 prediction_fn=slim.softmax,
                  spatial_squeeze=True,
                  reuse=None,
                  scope='InceptionV1',

@@ -9,84 +9,80 @@ import tensorflow as tf
 import slim
 from nets import _common
 from nets import inception_utils
-from nets.inception_utils import avg_pool, conv, max_pool, mixed
+from nets.inception_utils import AvgPool, Call, Conv, MaxPool, Mixed
 
 __all__ = ['inception_v2', 'inception_v2_arg_scope', 'inception_v2_base']
 
 
-def _first_conv(use_separable_conv):
-  """Conv2d_1a_7x7: a separable 7x7 convolution (its depthwise multiplier keeps
-  it from being overparameterized), or a plain one."""
-
-  def build(net, scope, depth, concat_axis):
-    if use_separable_conv:
-      return slim.separable_conv2d(net, depth(64), [7, 7],
-                                   depth_multiplier=min(int(depth(64) / 3), 8), stride=2,
-                                   padding='SAME', weights_initializer=_common.trunc_normal(1.0),
-                                   scope=scope)
-    return slim.conv2d(net, depth(64), [7, 7], stride=2,
-                       weights_initializer=_common.trunc_normal(1.0), scope=scope)
-
-  return build
+def _first_conv(net, scope, depth):
+  """Conv2d_1a_7x7, separable: its depthwise multiplier keeps it from being
+  overparameterized."""
+  return slim.separable_conv2d(net, depth(64), [7, 7],
+                               depth_multiplier=min(int(depth(64) / 3), 8), stride=2,
+                               padding='SAME', weights_initializer=_common.trunc_normal(1.0),
+                               scope=scope)
 
 
-def _mixed(b0, b1, b2, b3, pool=avg_pool, pool_scope='AvgPool_0a_3x3'):
+def _mixed(scope, b0, b1, b2, b3, pool=AvgPool, pool_scope='AvgPool_0a_3x3'):
   """An Inception v2 module: 1x1 | 1x1, 3x3 | 1x1, 3x3, 3x3 | 3x3 pool, 1x1.
   The 'b' arguments are the depths of each branch's convolutions."""
-  return mixed([conv(b0, [1, 1], 'Conv2d_0a_1x1')],
-               [conv(b1[0], [1, 1], 'Conv2d_0a_1x1', stddev=0.09),
-                conv(b1[1], [3, 3], 'Conv2d_0b_3x3')],
-               [conv(b2[0], [1, 1], 'Conv2d_0a_1x1', stddev=0.09),
-                conv(b2[1], [3, 3], 'Conv2d_0b_3x3'), conv(b2[1], [3, 3], 'Conv2d_0c_3x3')],
-               [pool([3, 3], pool_scope), conv(b3, [1, 1], 'Conv2d_0b_1x1', stddev=0.1)])
+  return Mixed(scope, [
+      (Conv('Conv2d_0a_1x1', b0, [1, 1]),),
+      (Conv('Conv2d_0a_1x1', b1[0], [1, 1], stddev=0.09), Conv('Conv2d_0b_3x3', b1[1], [3, 3])),
+      (Conv('Conv2d_0a_1x1', b2[0], [1, 1], stddev=0.09), Conv('Conv2d_0b_3x3', b2[1], [3, 3]),
+       Conv('Conv2d_0c_3x3', b2[1], [3, 3])),
+      (pool(pool_scope, [3, 3]), Conv('Conv2d_0b_1x1', b3, [1, 1], stddev=0.1)),
+  ])
 
 
-def _reduction(b0, b1):
+def _reduction(scope, b0, b1):
   """A grid-size reduction module: 1x1, 3x3/2 | 1x1, 3x3, 3x3/2 | 3x3/2 max pool."""
-  return mixed([conv(b0[0], [1, 1], 'Conv2d_0a_1x1', stddev=0.09),
-                conv(b0[1], [3, 3], 'Conv2d_1a_3x3', stride=2)],
-               [conv(b1[0], [1, 1], 'Conv2d_0a_1x1', stddev=0.09),
-                conv(b1[1], [3, 3], 'Conv2d_0b_3x3'),
-                conv(b1[1], [3, 3], 'Conv2d_1a_3x3', stride=2)],
-               [max_pool([3, 3], 'MaxPool_1a_3x3', stride=2)])
+  return Mixed(scope, [
+      (Conv('Conv2d_0a_1x1', b0[0], [1, 1], stddev=0.09),
+       Conv('Conv2d_1a_3x3', b0[1], [3, 3], stride=2)),
+      (Conv('Conv2d_0a_1x1', b1[0], [1, 1], stddev=0.09), Conv('Conv2d_0b_3x3', b1[1], [3, 3]),
+       Conv('Conv2d_1a_3x3', b1[1], [3, 3], stride=2)),
+      (MaxPool('MaxPool_1a_3x3', [3, 3], stride=2),),
+  ])
 
 
 def _root_stages(use_separable_conv):
   """The layers before the Inception modules."""
-  return [
+  return (
       # 224 x 224 x 3
-      ('Conv2d_1a_7x7', _first_conv(use_separable_conv)),
+      Call('Conv2d_1a_7x7', _first_conv) if use_separable_conv else
+      Conv('Conv2d_1a_7x7', 64, [7, 7], stride=2, stddev=1.0),
       # 112 x 112 x 64
-      ('MaxPool_2a_3x3', max_pool([3, 3], stride=2)),
+      MaxPool('MaxPool_2a_3x3', [3, 3], stride=2),
       # 56 x 56 x 64
-      ('Conv2d_2b_1x1', conv(64, [1, 1], stddev=0.1)),
-      ('Conv2d_2c_3x3', conv(192, [3, 3])),
+      Conv('Conv2d_2b_1x1', 64, [1, 1], stddev=0.1),
+      Conv('Conv2d_2c_3x3', 192, [3, 3]),
       # 56 x 56 x 192
-      ('MaxPool_3a_3x3', max_pool([3, 3], stride=2)),
-  ]
+      MaxPool('MaxPool_3a_3x3', [3, 3], stride=2),
+  )
 
 
-MIXED_STAGES = [
+MIXED_STAGES = (
     # 28 x 28 x 192
-    ('Mixed_3b', _mixed(64, (64, 64), (64, 96), 32)),
+    _mixed('Mixed_3b', 64, (64, 64), (64, 96), 32),
     # 28 x 28 x 256
-    ('Mixed_3c', _mixed(64, (64, 96), (64, 96), 64)),
+    _mixed('Mixed_3c', 64, (64, 96), (64, 96), 64),
     # 28 x 28 x 320
-    ('Mixed_4a', _reduction((128, 160), (64, 96))),
+    _reduction('Mixed_4a', (128, 160), (64, 96)),
     # 14 x 14 x 576
-    ('Mixed_4b', _mixed(224, (64, 96), (96, 128), 128)),
-    ('Mixed_4c', _mixed(192, (96, 128), (96, 128), 128)),
-    ('Mixed_4d', _mixed(160, (128, 160), (128, 160), 96)),
-    ('Mixed_4e', _mixed(96, (128, 192), (160, 192), 96)),
+    _mixed('Mixed_4b', 224, (64, 96), (96, 128), 128),
+    _mixed('Mixed_4c', 192, (96, 128), (96, 128), 128),
+    _mixed('Mixed_4d', 160, (128, 160), (128, 160), 96),
+    _mixed('Mixed_4e', 96, (128, 192), (160, 192), 96),
     # 14 x 14 x 576
-    ('Mixed_5a', _reduction((128, 192), (192, 256))),
+    _reduction('Mixed_5a', (128, 192), (192, 256)),
     # 7 x 7 x 1024
-    ('Mixed_5b', _mixed(352, (192, 320), (160, 224), 128)),
-    ('Mixed_5c', _mixed(352, (192, 320), (192, 224), 128, max_pool, 'MaxPool_0a_3x3')),
+    _mixed('Mixed_5b', 352, (192, 320), (160, 224), 128),
+    _mixed('Mixed_5c', 352, (192, 320), (192, 224), 128, MaxPool, 'MaxPool_0a_3x3'),
     # 7 x 7 x 1024
-]
+)
 
-END_POINTS = [name for name, _ in _root_stages(True) + MIXED_STAGES]
+END_POINTS = inception_utils.end_point_names(_root_stages(True) + MIXED_STAGES)
 
 _HEAD = {
     'pool_kernel': [7, 7], 'reduce_kernel': True, 'pool_stride': None,
@@ -137,14 +133,14 @@ def inception_v2_base(inputs,
   if data_format == 'NCHW' and use_separable_conv:
     raise ValueError('inception_v2_base: separable convolution only supports NHWC layout. '
                      'NCHW data format can only be used when use_separable_conv is False.')
-  stages = (_root_stages(use_separable_conv) if include_root_block else []) + MIXED_STAGES
+  stages = (_root_stages(use_separable_conv) if include_root_block else ()) + MIXED_STAGES
   _common.check_final_endpoint('inception_v2_base', final_endpoint,
-                               [name for name, _ in stages])
+                               inception_utils.end_point_names(stages))
   end_points = {}
   with tf.compat.v1.variable_scope(scope, 'InceptionV2', [inputs]):
     with slim.arg_scope([slim.conv2d, slim.max_pool2d, slim.avg_pool2d], stride=1,
                         padding='SAME', data_format=data_format):
-      net = inception_utils.build_stages(
+      net, _ = inception_utils.build_end_points(
           inputs, stages, end_points, final_endpoint,
           _common.depth_fn(depth_multiplier, min_depth), 3 if data_format == 'NHWC' else 1)
       return net, end_points
@@ -156,7 +152,7 @@ def inception_v2(inputs,
                  dropout_keep_prob=0.8,
                  min_depth=16,
                  depth_multiplier=1.0,
-                 prediction_fn=_common.softmax,
+                 prediction_fn=slim.softmax,
                  spatial_squeeze=True,
                  reuse=None,
                  scope='InceptionV2',

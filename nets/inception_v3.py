@@ -13,96 +13,104 @@ import tensorflow as tf
 import slim
 from nets import _common
 from nets import inception_utils
-from nets.inception_utils import avg_pool, conv, fork, max_pool, mixed
+from nets.inception_utils import AvgPool, Conv, Fork, MaxPool, Mixed
 
 __all__ = ['inception_v3', 'inception_v3_arg_scope', 'inception_v3_base']
 
 # The layers before the Inception modules, with VALID padding unless marked.
-ROOT_STAGES = [
+ROOT_STAGES = (
     # 299 x 299 x 3
-    ('Conv2d_1a_3x3', conv(32, [3, 3], stride=2)),
+    Conv('Conv2d_1a_3x3', 32, [3, 3], stride=2),
     # 149 x 149 x 32
-    ('Conv2d_2a_3x3', conv(32, [3, 3])),
+    Conv('Conv2d_2a_3x3', 32, [3, 3]),
     # 147 x 147 x 32
-    ('Conv2d_2b_3x3', conv(64, [3, 3], padding='SAME')),
+    Conv('Conv2d_2b_3x3', 64, [3, 3], padding='SAME'),
     # 147 x 147 x 64
-    ('MaxPool_3a_3x3', max_pool([3, 3], stride=2)),
+    MaxPool('MaxPool_3a_3x3', [3, 3], stride=2),
     # 73 x 73 x 64
-    ('Conv2d_3b_1x1', conv(80, [1, 1])),
+    Conv('Conv2d_3b_1x1', 80, [1, 1]),
     # 73 x 73 x 80
-    ('Conv2d_4a_3x3', conv(192, [3, 3])),
+    Conv('Conv2d_4a_3x3', 192, [3, 3]),
     # 71 x 71 x 192
-    ('MaxPool_5a_3x3', max_pool([3, 3], stride=2)),
-]
+    MaxPool('MaxPool_5a_3x3', [3, 3], stride=2),
+)
 
 
-def _mixed_35(b3, b1_scopes=('Conv2d_0a_1x1', 'Conv2d_0b_5x5')):
+def _mixed_35(scope, b3, b1_scopes=('Conv2d_0a_1x1', 'Conv2d_0b_5x5')):
   """A 35 x 35 module: 1x1 | 1x1, 5x5 | 1x1, 3x3, 3x3 | 3x3 avg pool, 1x1 (`b3`)."""
-  return mixed([conv(64, [1, 1], 'Conv2d_0a_1x1')],
-               [conv(48, [1, 1], b1_scopes[0]), conv(64, [5, 5], b1_scopes[1])],
-               [conv(64, [1, 1], 'Conv2d_0a_1x1'), conv(96, [3, 3], 'Conv2d_0b_3x3'),
-                conv(96, [3, 3], 'Conv2d_0c_3x3')],
-               [avg_pool([3, 3], 'AvgPool_0a_3x3'), conv(b3, [1, 1], 'Conv2d_0b_1x1')])
+  return Mixed(scope, [
+      (Conv('Conv2d_0a_1x1', 64, [1, 1]),),
+      (Conv(b1_scopes[0], 48, [1, 1]), Conv(b1_scopes[1], 64, [5, 5])),
+      (Conv('Conv2d_0a_1x1', 64, [1, 1]), Conv('Conv2d_0b_3x3', 96, [3, 3]),
+       Conv('Conv2d_0c_3x3', 96, [3, 3])),
+      (AvgPool('AvgPool_0a_3x3', [3, 3]), Conv('Conv2d_0b_1x1', b3, [1, 1])),
+  ])
 
 
-def _mixed_17(d):
+def _mixed_17(scope, d):
   """A 17 x 17 module with factorized 7x7 convolutions of depth `d`:
   1x1 | 1x1, 1x7, 7x1 | 1x1, 7x1, 1x7, 7x1, 1x7 | 3x3 avg pool, 1x1."""
-  return mixed([conv(192, [1, 1], 'Conv2d_0a_1x1')],
-               [conv(d, [1, 1], 'Conv2d_0a_1x1'), conv(d, [1, 7], 'Conv2d_0b_1x7'),
-                conv(192, [7, 1], 'Conv2d_0c_7x1')],
-               [conv(d, [1, 1], 'Conv2d_0a_1x1'), conv(d, [7, 1], 'Conv2d_0b_7x1'),
-                conv(d, [1, 7], 'Conv2d_0c_1x7'), conv(d, [7, 1], 'Conv2d_0d_7x1'),
-                conv(192, [1, 7], 'Conv2d_0e_1x7')],
-               [avg_pool([3, 3], 'AvgPool_0a_3x3'), conv(192, [1, 1], 'Conv2d_0b_1x1')])
+  return Mixed(scope, [
+      (Conv('Conv2d_0a_1x1', 192, [1, 1]),),
+      (Conv('Conv2d_0a_1x1', d, [1, 1]), Conv('Conv2d_0b_1x7', d, [1, 7]),
+       Conv('Conv2d_0c_7x1', 192, [7, 1])),
+      (Conv('Conv2d_0a_1x1', d, [1, 1]), Conv('Conv2d_0b_7x1', d, [7, 1]),
+       Conv('Conv2d_0c_1x7', d, [1, 7]), Conv('Conv2d_0d_7x1', d, [7, 1]),
+       Conv('Conv2d_0e_1x7', 192, [1, 7])),
+      (AvgPool('AvgPool_0a_3x3', [3, 3]), Conv('Conv2d_0b_1x1', 192, [1, 1])),
+  ])
 
 
-def _mixed_8(branch_1_3x1_scope):
+def _mixed_8(scope, branch_1_3x1_scope):
   """An 8 x 8 module with expanded filter banks: 1x1 | 1x1, (1x3 and 3x1) |
   1x1, 3x3, (1x3 and 3x1) | 3x3 avg pool, 1x1."""
-  return mixed([conv(320, [1, 1], 'Conv2d_0a_1x1')],
-               [conv(384, [1, 1], 'Conv2d_0a_1x1'),
-                fork(conv(384, [1, 3], 'Conv2d_0b_1x3'), conv(384, [3, 1], branch_1_3x1_scope))],
-               [conv(448, [1, 1], 'Conv2d_0a_1x1'), conv(384, [3, 3], 'Conv2d_0b_3x3'),
-                fork(conv(384, [1, 3], 'Conv2d_0c_1x3'), conv(384, [3, 1], 'Conv2d_0d_3x1'))],
-               [avg_pool([3, 3], 'AvgPool_0a_3x3'), conv(192, [1, 1], 'Conv2d_0b_1x1')])
+  return Mixed(scope, [
+      (Conv('Conv2d_0a_1x1', 320, [1, 1]),),
+      (Conv('Conv2d_0a_1x1', 384, [1, 1]),
+       Fork((Conv('Conv2d_0b_1x3', 384, [1, 3]), Conv(branch_1_3x1_scope, 384, [3, 1])))),
+      (Conv('Conv2d_0a_1x1', 448, [1, 1]), Conv('Conv2d_0b_3x3', 384, [3, 3]),
+       Fork((Conv('Conv2d_0c_1x3', 384, [1, 3]), Conv('Conv2d_0d_3x1', 384, [3, 1])))),
+      (AvgPool('AvgPool_0a_3x3', [3, 3]), Conv('Conv2d_0b_1x1', 192, [1, 1])),
+  ])
 
 
 # The Inception modules, with SAME padding unless marked.
-MIXED_STAGES = [
+MIXED_STAGES = (
     # 35 x 35 x 192
-    ('Mixed_5b', _mixed_35(32)),
+    _mixed_35('Mixed_5b', 32),
     # 35 x 35 x 256
-    ('Mixed_5c', _mixed_35(64, b1_scopes=('Conv2d_0b_1x1', 'Conv_1_0c_5x5'))),
+    _mixed_35('Mixed_5c', 64, b1_scopes=('Conv2d_0b_1x1', 'Conv_1_0c_5x5')),
     # 35 x 35 x 288
-    ('Mixed_5d', _mixed_35(64)),
+    _mixed_35('Mixed_5d', 64),
     # 35 x 35 x 288
-    ('Mixed_6a', mixed(
-        [conv(384, [3, 3], 'Conv2d_1a_1x1', stride=2, padding='VALID')],
-        [conv(64, [1, 1], 'Conv2d_0a_1x1'), conv(96, [3, 3], 'Conv2d_0b_3x3'),
-         conv(96, [3, 3], 'Conv2d_1a_1x1', stride=2, padding='VALID')],
-        [max_pool([3, 3], 'MaxPool_1a_3x3', stride=2, padding='VALID')])),
+    Mixed('Mixed_6a', [
+        (Conv('Conv2d_1a_1x1', 384, [3, 3], stride=2, padding='VALID'),),
+        (Conv('Conv2d_0a_1x1', 64, [1, 1]), Conv('Conv2d_0b_3x3', 96, [3, 3]),
+         Conv('Conv2d_1a_1x1', 96, [3, 3], stride=2, padding='VALID')),
+        (MaxPool('MaxPool_1a_3x3', [3, 3], stride=2, padding='VALID'),),
+    ]),
     # 17 x 17 x 768
-    ('Mixed_6b', _mixed_17(128)),
-    ('Mixed_6c', _mixed_17(160)),
-    ('Mixed_6d', _mixed_17(160)),
-    ('Mixed_6e', _mixed_17(192)),
+    _mixed_17('Mixed_6b', 128),
+    _mixed_17('Mixed_6c', 160),
+    _mixed_17('Mixed_6d', 160),
+    _mixed_17('Mixed_6e', 192),
     # 17 x 17 x 768
-    ('Mixed_7a', mixed(
-        [conv(192, [1, 1], 'Conv2d_0a_1x1'),
-         conv(320, [3, 3], 'Conv2d_1a_3x3', stride=2, padding='VALID')],
-        [conv(192, [1, 1], 'Conv2d_0a_1x1'), conv(192, [1, 7], 'Conv2d_0b_1x7'),
-         conv(192, [7, 1], 'Conv2d_0c_7x1'),
-         conv(192, [3, 3], 'Conv2d_1a_3x3', stride=2, padding='VALID')],
-        [max_pool([3, 3], 'MaxPool_1a_3x3', stride=2, padding='VALID')])),
+    Mixed('Mixed_7a', [
+        (Conv('Conv2d_0a_1x1', 192, [1, 1]),
+         Conv('Conv2d_1a_3x3', 320, [3, 3], stride=2, padding='VALID')),
+        (Conv('Conv2d_0a_1x1', 192, [1, 1]), Conv('Conv2d_0b_1x7', 192, [1, 7]),
+         Conv('Conv2d_0c_7x1', 192, [7, 1]),
+         Conv('Conv2d_1a_3x3', 192, [3, 3], stride=2, padding='VALID')),
+        (MaxPool('MaxPool_1a_3x3', [3, 3], stride=2, padding='VALID'),),
+    ]),
     # 8 x 8 x 1280
-    ('Mixed_7b', _mixed_8('Conv2d_0b_3x1')),
+    _mixed_8('Mixed_7b', 'Conv2d_0b_3x1'),
     # 8 x 8 x 2048
-    ('Mixed_7c', _mixed_8('Conv2d_0c_3x1')),
+    _mixed_8('Mixed_7c', 'Conv2d_0c_3x1'),
     # 8 x 8 x 2048
-]
+)
 
-END_POINTS = [name for name, _ in ROOT_STAGES + MIXED_STAGES]
+END_POINTS = inception_utils.end_point_names(ROOT_STAGES + MIXED_STAGES)
 
 _HEAD = {
     'pool_kernel': [8, 8], 'reduce_kernel': True, 'pool_stride': None,
@@ -149,8 +157,9 @@ def inception_v3_base(inputs,
     for padding, stages in (('VALID', ROOT_STAGES), ('SAME', MIXED_STAGES)):
       with slim.arg_scope([slim.conv2d, slim.max_pool2d, slim.avg_pool2d], stride=1,
                           padding=padding):
-        net = inception_utils.build_stages(net, stages, end_points, final_endpoint, depth)
-      if final_endpoint in end_points:
+        net, done = inception_utils.build_end_points(net, stages, end_points, final_endpoint,
+                                                     depth)
+      if done:
         return net, end_points
 
 
@@ -182,7 +191,7 @@ def inception_v3(inputs,
                  dropout_keep_prob=0.8,
                  min_depth=16,
                  depth_multiplier=1.0,
-                 prediction_fn=_common.softmax,
+                 prediction_fn=slim.softmax,
                  spatial_squeeze=True,
                  reuse=None,
                  create_aux_logits=True,

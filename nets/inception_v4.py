@@ -2,7 +2,7 @@
 
 A stem, 4 x Inception-A, Reduction-A, 7 x Inception-B, Reduction-B and
 3 x Inception-C, then an auxiliary head on Mixed_6h and the logits. Every block
-is a table of branches (`nets._inception_blocks`). The published checkpoint
+is a table of branches (`nets.inception_utils`). The published checkpoint
 (inception_v4_2016_09_09) has 1001 classes (class 0 is background) and was
 trained under `inception_v4_arg_scope()`:
 
@@ -13,8 +13,9 @@ trained under `inception_v4_arg_scope()`:
 import tensorflow as tf
 
 import slim
-from nets import _inception_blocks as blocks
-from nets._inception_blocks import AvgPool, Conv, Fork, MaxPool, Mixed
+from nets import _common
+from nets import inception_utils
+from nets.inception_utils import AvgPool, Conv, Fork, MaxPool, Mixed
 
 __all__ = ['block_inception_a', 'block_inception_b', 'block_inception_c',
            'block_reduction_a', 'block_reduction_b', 'inception_v4', 'inception_v4_arg_scope',
@@ -102,32 +103,32 @@ _TRUNK = _STEM + tuple(
     [Mixed('Mixed_6' + c, _INCEPTION_B) for c in 'bcdefgh'] +
     [Mixed('Mixed_7a', _REDUCTION_B)] + [Mixed('Mixed_7' + c, _INCEPTION_C) for c in 'bcd'])
 
-_END_POINTS = tuple(layer.scope for layer in _TRUNK)
+_END_POINTS = inception_utils.end_point_names(_TRUNK)
 
 
 def block_inception_a(inputs, scope=None, reuse=None):
   """Inception-A block (35 x 35 x 384 in and out); default scope 'BlockInceptionA'."""
-  return blocks.mixed_block(inputs, _INCEPTION_A, scope, 'BlockInceptionA', reuse)
+  return inception_utils.mixed_block(inputs, _INCEPTION_A, scope, 'BlockInceptionA', reuse)
 
 
 def block_reduction_a(inputs, scope=None, reuse=None):
   """Reduction-A block (35 x 35 x 384 to 17 x 17 x 1024); scope 'BlockReductionA'."""
-  return blocks.mixed_block(inputs, _REDUCTION_A, scope, 'BlockReductionA', reuse)
+  return inception_utils.mixed_block(inputs, _REDUCTION_A, scope, 'BlockReductionA', reuse)
 
 
 def block_inception_b(inputs, scope=None, reuse=None):
   """Inception-B block (17 x 17 x 1024 in and out); default scope 'BlockInceptionB'."""
-  return blocks.mixed_block(inputs, _INCEPTION_B, scope, 'BlockInceptionB', reuse)
+  return inception_utils.mixed_block(inputs, _INCEPTION_B, scope, 'BlockInceptionB', reuse)
 
 
 def block_reduction_b(inputs, scope=None, reuse=None):
   """Reduction-B block (17 x 17 x 1024 to 8 x 8 x 1536); scope 'BlockReductionB'."""
-  return blocks.mixed_block(inputs, _REDUCTION_B, scope, 'BlockReductionB', reuse)
+  return inception_utils.mixed_block(inputs, _REDUCTION_B, scope, 'BlockReductionB', reuse)
 
 
 def block_inception_c(inputs, scope=None, reuse=None):
   """Inception-C block (8 x 8 x 1536 in and out); default scope 'BlockInceptionC'."""
-  return blocks.mixed_block(inputs, _INCEPTION_C, scope, 'BlockInceptionC', reuse)
+  return inception_utils.mixed_block(inputs, _INCEPTION_C, scope, 'BlockInceptionC', reuse)
 
 
 def inception_v4_base(inputs, final_endpoint='Mixed_7d', scope=None):
@@ -149,12 +150,12 @@ def inception_v4_base(inputs, final_endpoint='Mixed_7d', scope=None):
     ValueError: `final_endpoint` is not one of the above (before any variable
       is created).
   """
-  blocks.check_final_endpoint('inception_v4_base', final_endpoint, _END_POINTS)
+  _common.check_final_endpoint('inception_v4_base', final_endpoint, _END_POINTS)
   end_points = {}
   with tf.compat.v1.variable_scope(scope, 'InceptionV4', [inputs]):
     with slim.arg_scope([slim.conv2d, slim.max_pool2d, slim.avg_pool2d],
                         stride=1, padding='SAME'):
-      net, _ = blocks.build_end_points(inputs, _TRUNK, final_endpoint, end_points)
+      net, _ = inception_utils.build_end_points(inputs, _TRUNK, end_points, final_endpoint)
   return net, end_points
 
 
@@ -188,7 +189,7 @@ def inception_v4(inputs, num_classes=1001, is_training=True,
   """
   with_aux = bool(create_aux_logits and num_classes)
   if with_aux:
-    blocks.check_aux_logits_input(_NETWORK, inputs)
+    inception_utils.check_aux_logits_input(_NETWORK, inputs)
   with tf.compat.v1.variable_scope(scope, 'InceptionV4', [inputs], reuse=reuse) as scope:
     with slim.arg_scope([slim.batch_norm, slim.dropout], is_training=is_training):
       net, end_points = inception_v4_base(inputs, scope=scope)
@@ -197,56 +198,19 @@ def inception_v4(inputs, num_classes=1001, is_training=True,
                           stride=1, padding='SAME'):
         if with_aux:
           # 17 x 17 x 1024 -> 5 x 5 x 128 -> 1 x 1 x 768 -> num_classes
-          blocks.add_aux_logits(end_points, 'Mixed_6h', num_classes,
-                                pool_scope='AvgPool_1a_5x5', conv_scope='Conv2d_2a',
-                                logits_scope='Aux_logits')
+          inception_utils.add_aux_logits(end_points, 'Mixed_6h', num_classes,
+                                         pool_scope='AvgPool_1a_5x5', conv_scope='Conv2d_2a',
+                                         logits_scope='Aux_logits')
 
         # 8 x 8 x 1536 -> 1 x 1 x 1536 -> dropout, 1536 -> num_classes
-        logits = blocks.add_logits(net, end_points, num_classes, 'AvgPool_1a', lambda net: (
-            slim.flatten(slim.dropout(net, dropout_keep_prob, scope='Dropout_1b'),
-                         scope='PreLogitsFlatten')))
+        logits = inception_utils.add_logits(
+            net, end_points, num_classes, 'AvgPool_1a', lambda net: slim.flatten(
+                slim.dropout(net, dropout_keep_prob, scope='Dropout_1b'),
+                scope='PreLogitsFlatten'))
   return logits, end_points
 
 
 inception_v4.default_image_size = 299
 
-
-def inception_v4_arg_scope(weight_decay=0.00004,
-                           use_batch_norm=True,
-                           batch_norm_decay=0.9997,
-                           batch_norm_epsilon=0.001,
-                           activation_fn=tf.nn.relu,
-                           batch_norm_updates_collections=tf.compat.v1.GraphKeys.UPDATE_OPS,
-                           batch_norm_scale=False):
-  """The arg scope Inception-v4 was trained with (research/slim's inception_arg_scope).
-
-  L2 weight decay on conv2d and fully_connected weights; conv2d gets
-  variance-scaling initialization, `activation_fn` and, with `use_batch_norm`,
-  batch norm (no biases).
-
-  Args:
-    weight_decay: L2 scale of the weights. Default 0.00004.
-    use_batch_norm: batch norm after every convolution. Default True.
-    batch_norm_decay: decay of the moving averages. Default 0.9997.
-    batch_norm_epsilon: added to the variance. Default 0.001.
-    activation_fn: activation of the convolutions. Default tf.nn.relu.
-    batch_norm_updates_collections: collection of the moving-average updates.
-      Default UPDATE_OPS.
-    batch_norm_scale: give batch norm a `gamma`. Default False (the published
-      checkpoints have none).
-
-  Returns:
-    An arg_scope dict for `slim.arg_scope`.
-  """
-  normalizer_fn = slim.batch_norm if use_batch_norm else None
-  normalizer_params = blocks.batch_norm_params(
-      batch_norm_decay, batch_norm_epsilon, batch_norm_updates_collections,
-      batch_norm_scale) if use_batch_norm else {}
-  with slim.arg_scope([slim.conv2d, slim.fully_connected],
-                      weights_regularizer=slim.l2_regularizer(weight_decay)):
-    with slim.arg_scope([slim.conv2d],
-                        weights_initializer=slim.variance_scaling_initializer(),
-                        activation_fn=activation_fn,
-                        normalizer_fn=normalizer_fn,
-                        normalizer_params=normalizer_params) as scope:
-      return scope
+# research/slim's: Inception-v4 was trained under the common Inception arg scope.
+inception_v4_arg_scope = inception_utils.inception_arg_scope

@@ -22,6 +22,7 @@ import functools
 import tensorflow as tf
 
 import slim
+from nets import _common
 
 __all__ = ['Conv', 'DepthSepConv', 'MOBILENETV1_CONV_DEFS', 'mobilenet_v1', 'mobilenet_v1_025',
            'mobilenet_v1_050', 'mobilenet_v1_075', 'mobilenet_v1_arg_scope',
@@ -75,9 +76,7 @@ def _end_point_names(conv_defs):
 
 def _check_base_arguments(final_endpoint, depth_multiplier, conv_defs, output_stride):
   function = 'mobilenet_v1_base'
-  if depth_multiplier <= 0:
-    raise ValueError('%s: depth_multiplier is not greater than zero: received %r'
-                     % (function, depth_multiplier))
+  _common.check_depth_multiplier(function, depth_multiplier)
   if output_stride is not None and output_stride not in _OUTPUT_STRIDES:
     raise ValueError('%s: Only allowed output_stride values are 8, 16, 32; received %r'
                      % (function, output_stride))
@@ -85,10 +84,7 @@ def _check_base_arguments(final_endpoint, depth_multiplier, conv_defs, output_st
     if not isinstance(conv_def, (Conv, DepthSepConv)):
       raise ValueError('%s: Unknown convolution type %s for layer %d; expected Conv or '
                        'DepthSepConv' % (function, type(conv_def).__name__, index))
-  names = _end_point_names(conv_defs)
-  if final_endpoint not in names:
-    raise ValueError('%s: Unknown final endpoint %r; expected one of %s'
-                     % (function, final_endpoint, ', '.join(names)))
+  _common.check_final_endpoint(function, final_endpoint, _end_point_names(conv_defs))
 
 
 def mobilenet_v1_base(inputs,

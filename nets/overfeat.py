@@ -24,13 +24,8 @@ def overfeat_arg_scope(weight_decay=0.0005):
   Returns:
     An arg_scope to build `overfeat` in.
   """
-  with slim.arg_scope([slim.conv2d, slim.fully_connected],
-                      activation_fn=tf.nn.relu,
-                      weights_regularizer=slim.l2_regularizer(weight_decay),
-                      biases_initializer=tf.compat.v1.zeros_initializer()):
-    with slim.arg_scope([slim.conv2d], padding='SAME'):
-      with slim.arg_scope([slim.max_pool2d], padding='VALID') as arg_sc:
-        return arg_sc
+  return _common.conv_classifier_arg_scope(
+      weight_decay, tf.compat.v1.zeros_initializer(), max_pool_padding='VALID')
 
 
 def overfeat(inputs,
@@ -40,55 +35,29 @@ def overfeat(inputs,
              spatial_squeeze=True,
              scope='overfeat',
              global_pool=False):
-  """The OverFeat network; 231 x 231 images.
-
-  Variables: 'overfeat/conv1' ... 'conv5', 'fc6', 'fc7', 'fc8', each with
-  `weights` and `biases`.
-
-  Args:
-    inputs: a tensor [batch_size, height, width, channels].
-    num_classes: number of classes (default 1000). If 0 or None, the logits
-      layer is omitted and its input features (before dropout) are returned.
-    is_training: whether dropout is active (default True).
-    dropout_keep_prob: probability of keeping activations in dropout (0.5).
-    spatial_squeeze: squeeze the logits to [batch_size, num_classes] (True).
-    scope: the variable scope (default 'overfeat').
-    global_pool: average the features over space before the logits, for any
-      input size (default False).
-
-  Returns:
-    (net, end_points): the logits (or the features when `num_classes` is 0 or
-    None), and a dict of the outputs of every layer keyed by its scope name.
-
-  Raises:
-    ValueError: `inputs` not of rank 4, or a wrong `num_classes`.
-  """
   inputs = _common.check_images('overfeat', inputs)
   _common.check_num_classes('overfeat', num_classes)
-  with tf.compat.v1.variable_scope(scope, 'overfeat', [inputs]) as sc:
-    end_points_collection = sc.original_name_scope + '_end_points'
-    with slim.arg_scope([slim.conv2d, slim.fully_connected, slim.max_pool2d],
-                        outputs_collections=end_points_collection):
-      # 231 x 231 x 3
-      net = slim.conv2d(inputs, 64, [11, 11], 4, padding='VALID', scope='conv1')
-      # 56 x 56 x 64
-      net = slim.max_pool2d(net, [2, 2], scope='pool1')
-      net = slim.conv2d(net, 256, [5, 5], padding='VALID', scope='conv2')
-      # 24 x 24 x 256
-      net = slim.max_pool2d(net, [2, 2], scope='pool2')
-      net = slim.conv2d(net, 512, [3, 3], scope='conv3')
-      net = slim.conv2d(net, 1024, [3, 3], scope='conv4')
-      net = slim.conv2d(net, 1024, [3, 3], scope='conv5')
-      # 12 x 12 x 1024
-      net = slim.max_pool2d(net, [2, 2], scope='pool5')
-      # 6 x 6 x 1024
-      with slim.arg_scope([slim.conv2d],
-                          weights_initializer=_common.trunc_normal(0.005),
-                          biases_initializer=tf.compat.v1.constant_initializer(0.1)):
-        return _common.conv_classifier(
-            net, sc, end_points_collection, num_classes, is_training, dropout_keep_prob,
-            spatial_squeeze, global_pool, fc6_kernel_size=[6, 6], fc6_depth=3072,
-            fc8_params={'biases_initializer': tf.compat.v1.zeros_initializer()})
+  with _common.end_points_scope('overfeat', inputs, scope) as (sc, end_points_collection):
+    # 231 x 231 x 3
+    net = slim.conv2d(inputs, 64, [11, 11], 4, padding='VALID', scope='conv1')
+    # 56 x 56 x 64
+    net = slim.max_pool2d(net, [2, 2], scope='pool1')
+    net = slim.conv2d(net, 256, [5, 5], padding='VALID', scope='conv2')
+    # 24 x 24 x 256
+    net = slim.max_pool2d(net, [2, 2], scope='pool2')
+    net = slim.conv2d(net, 512, [3, 3], scope='conv3')
+    net = slim.conv2d(net, 1024, [3, 3], scope='conv4')
+    net = slim.conv2d(net, 1024, [3, 3], scope='conv5')
+    # 12 x 12 x 1024
+    net = slim.max_pool2d(net, [2, 2], scope='pool5')
+    # 6 x 6 x 1024
+    return _common.conv_classifier(
+        net, sc, end_points_collection, num_classes, is_training, dropout_keep_prob,
+        spatial_squeeze, global_pool, fc6_kernel_size=[6, 6], fc6_depth=3072,
+        fc_weights_stddev=0.005)
 
 
 overfeat.default_image_size = 231
+overfeat.__doc__ = _common.conv_classifier_doc(
+    'The OverFeat network; 231 x 231 images', 'overfeat',
+    "'overfeat/conv1' ... 'conv5', 'fc6', 'fc7', 'fc8'", 'overfeat/conv1')

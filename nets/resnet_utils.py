@@ -246,7 +246,7 @@ def build_resnet(network, inputs, blocks, unit_fn, preactivation, num_classes, i
         if spatial_squeeze:
           net = tf.squeeze(net, [1, 2], name='SpatialSqueeze')
           end_points[sc.name + '/spatial_squeeze'] = net
-        end_points['predictions'] = _common.softmax(net, scope='predictions')
+        end_points['predictions'] = slim.softmax(net, scope='predictions')
       return net, end_points
 
 

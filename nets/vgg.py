@@ -35,62 +35,23 @@ def vgg_arg_scope(weight_decay=0.0005):
   Returns:
     An arg_scope to build the VGG networks in.
   """
-  with slim.arg_scope([slim.conv2d, slim.fully_connected],
-                      activation_fn=tf.nn.relu,
-                      weights_regularizer=slim.l2_regularizer(weight_decay),
-                      biases_initializer=tf.compat.v1.zeros_initializer()):
-    with slim.arg_scope([slim.conv2d], padding='SAME') as arg_sc:
-      return arg_sc
+  return _common.conv_classifier_arg_scope(weight_decay, tf.compat.v1.zeros_initializer())
 
 
 def _vgg(name, inputs, num_classes, is_training, dropout_keep_prob, spatial_squeeze, scope,
          fc_conv_padding, global_pool, reuse):
   inputs = _common.check_images(name, inputs)
   _common.check_num_classes(name, num_classes)
-  with tf.compat.v1.variable_scope(scope, name, [inputs], reuse=reuse) as sc:
-    end_points_collection = sc.original_name_scope + '_end_points'
-    with slim.arg_scope([slim.conv2d, slim.fully_connected, slim.max_pool2d],
-                        outputs_collections=end_points_collection):
-      net = inputs
-      # 224 x 224 x 3, halved by each block, to 7 x 7 x 512.
-      for block, (depth, convs) in enumerate(zip(BLOCK_DEPTHS, CONVS_PER_BLOCK[name]), 1):
-        with tf.compat.v1.variable_scope('conv%d' % block, values=[net]):
-          for i in range(1, convs + 1):
-            net = slim.conv2d(net, depth, [3, 3], scope='conv%d_%d' % (block, i))
-        net = slim.max_pool2d(net, [2, 2], scope='pool%d' % block)
-      return _common.conv_classifier(
-          net, sc, end_points_collection, num_classes, is_training, dropout_keep_prob,
-          spatial_squeeze, global_pool, fc6_kernel_size=[7, 7], fc6_depth=4096,
-          fc6_padding=fc_conv_padding)
-
-
-_DOC = """VGG %(layers)s-layers, configuration %(config)s; 224 x 224 images.
-
-  Variables: '%(name)s/conv1/conv1_1' ... '%(name)s/conv5/conv5_%(last)d',
-  '%(name)s/fc6', 'fc7', 'fc8', each with `weights` and `biases`.
-
-  Args:
-    inputs: a tensor [batch_size, height, width, channels].
-    num_classes: number of classes (default 1000). If 0 or None, the logits
-      layer is omitted and its input features (before dropout) are returned.
-    is_training: whether dropout is active (default True).
-    dropout_keep_prob: probability of keeping activations in dropout (0.5).
-    spatial_squeeze: squeeze the logits to [batch_size, num_classes] (True).
-    scope: the variable scope (default '%(name)s').
-    fc_conv_padding: padding of fc6 (default 'VALID'); 'SAME' gives a map of
-      predictions at 1/32 of the input size in fully convolutional use.
-    global_pool: average the features over space before the logits, for any
-      input size (default False).
-    reuse: reuse the variables of `scope`.
-
-  Returns:
-    (net, end_points): the logits (or the features when `num_classes` is 0 or
-    None), and a dict of the outputs of every layer keyed by its scope name
-    ('%(name)s/conv1/conv1_1', '%(name)s/pool1', ..., '%(name)s/fc8').
-
-  Raises:
-    ValueError: `inputs` not of rank 4, or a wrong `num_classes`.
-  """
+  with _common.end_points_scope(name, inputs, scope, reuse) as (sc, end_points_collection):
+    net = inputs
+    # 224 x 224 x 3, halved by each block, to 7 x 7 x 512.
+    for block, (depth, convs) in enumerate(zip(BLOCK_DEPTHS, CONVS_PER_BLOCK[name]), 1):
+      net = slim.repeat(net, convs, slim.conv2d, depth, [3, 3], scope='conv%d' % block)
+      net = slim.max_pool2d(net, [2, 2], scope='pool%d' % block)
+    return _common.conv_classifier(
+        net, sc, end_points_collection, num_classes, is_training, dropout_keep_prob,
+        spatial_squeeze, global_pool, fc6_kernel_size=[7, 7], fc6_depth=4096,
+        fc6_padding=fc_conv_padding)
 
 
 def _variant(name, layers, config):
@@ -108,8 +69,12 @@ def _variant(name, layers, config):
     return _vgg(name, inputs, num_classes, is_training, dropout_keep_prob, spatial_squeeze,
                 scope, fc_conv_padding, global_pool, reuse)
 
-  return _common.named_network(network, name, _DOC % {
-      'name': name, 'layers': layers, 'config': config, 'last': CONVS_PER_BLOCK[name][-1]}, 224)
+  doc = _common.conv_classifier_doc(
+      'VGG %d-layers, configuration %s; 224 x 224 images' % (layers, config), name,
+      "'%s/conv1/conv1_1' ... '%s/conv5/conv5_%d', '%s/fc6', 'fc7', 'fc8'"
+      % (name, name, CONVS_PER_BLOCK[name][-1], name),
+      '%s/conv1/conv1_1' % name, vgg_arguments=True)
+  return _common.named_network(network, name, doc, 224)
 
 
 vgg_a = _variant('vgg_a', 11, 'A')

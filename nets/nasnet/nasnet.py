@@ -21,7 +21,6 @@ import tensorflow as tf
 
 import slim
 from nets.nasnet import nasnet_utils
-from nets.nasnet.hparams import HParams
 
 __all__ = ['cifar_config', 'large_imagenet_config', 'mobile_imagenet_config',
            'nasnet_cifar_arg_scope', 'nasnet_mobile_arg_scope', 'nasnet_large_arg_scope',
@@ -34,20 +33,15 @@ arg_scope = slim.arg_scope
 # auxiliary head loss weight 0.4, gradients clipped to global norm 5.
 def cifar_config():
   """Hyperparameters of NASNet-A 6 @ 768 for CIFAR-10 (32 x 32 images)."""
-  return HParams(
+  return nasnet_utils.config(
       stem_multiplier=3.0,
       drop_path_keep_prob=0.6,
       num_cells=18,
-      use_aux_head=1,
       num_conv_filters=32,
       dense_dropout_keep_prob=1.0,
-      filter_scaling_rate=2.0,
-      num_reduction_layers=2,
-      data_format='NHWC',
       skip_reduction_layer_input=0,
       # 600 epochs of batch 32: the drop-path schedule ramps up over them.
       total_training_steps=937500,
-      use_bounded_activation=False,
   )
 
 
@@ -56,19 +50,13 @@ def cifar_config():
 # weight 0.4, label smoothing 0.1, gradients clipped to global norm 10.
 def large_imagenet_config():
   """Hyperparameters of NASNet-A 6 @ 4032 (Large) for ImageNet at 331 x 331."""
-  return HParams(
+  return nasnet_utils.config(
       stem_multiplier=3.0,
       dense_dropout_keep_prob=0.5,
       num_cells=18,
-      filter_scaling_rate=2.0,
       num_conv_filters=168,
       drop_path_keep_prob=0.7,
-      use_aux_head=1,
-      num_reduction_layers=2,
-      data_format='NHWC',
       skip_reduction_layer_input=1,
-      total_training_steps=250000,
-      use_bounded_activation=False,
   )
 
 
@@ -77,19 +65,13 @@ def large_imagenet_config():
 # weight 0.4, label smoothing 0.1, gradients clipped to global norm 10.
 def mobile_imagenet_config():
   """Hyperparameters of NASNet-A 4 @ 1056 (Mobile) for ImageNet at 224 x 224."""
-  return HParams(
+  return nasnet_utils.config(
       stem_multiplier=1.0,
       dense_dropout_keep_prob=0.5,
       num_cells=12,
-      filter_scaling_rate=2.0,
       drop_path_keep_prob=1.0,
       num_conv_filters=44,
-      use_aux_head=1,
-      num_reduction_layers=2,
-      data_format='NHWC',
       skip_reduction_layer_input=0,
-      total_training_steps=250000,
-      use_bounded_activation=False,
   )
 
 

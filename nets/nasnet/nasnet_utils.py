@@ -16,18 +16,29 @@ import collections
 import tensorflow as tf
 
 import slim
+from nets.nasnet.hparams import HParams
 
 __all__ = ['DATA_FORMAT_NCHW', 'DATA_FORMAT_NHWC', 'INVALID', 'CLIP_BY_VALUE_CAP',
            'CellSpec', 'NASNET_A_NORMAL', 'NASNET_A_REDUCTION', 'calc_reduction_layers',
            'get_channel_index', 'get_channel_dim', 'global_avg_pool',
            'factorized_reduction', 'drop_path', 'NasNetABaseCell', 'NasNetANormalCell',
-           'NasNetAReductionCell']
+           'NasNetAReductionCell', 'config']
 
 DATA_FORMAT_NCHW = 'NCHW'
 DATA_FORMAT_NHWC = 'NHWC'
 INVALID = 'null'
 # Bound of tf.clip_by_value with bounded activations: most activations lie in [-6, 6].
 CLIP_BY_VALUE_CAP = 6
+
+def config(**values):
+  """The hyperparameters of a NASNet or PNASNet configuration: `values` over
+  what every published configuration shares (filters doubled at each of the 2
+  reductions, an auxiliary head, NHWC, unbounded activations, 250,000 steps)."""
+  shared = dict(filter_scaling_rate=2.0, num_reduction_layers=2, use_aux_head=1,
+                data_format='NHWC', use_bounded_activation=False, total_training_steps=250000)
+  shared.update(values)
+  return HParams(**shared)
+
 
 CellSpec = collections.namedtuple('CellSpec',
                                   ['operations', 'hiddenstate_indices', 'used_hiddenstates'])

@@ -12,7 +12,6 @@ import tensorflow as tf
 import slim
 from nets.nasnet import nasnet
 from nets.nasnet import nasnet_utils
-from nets.nasnet.hparams import HParams
 
 __all__ = ['PNASNET_5_NORMAL', 'large_imagenet_config', 'mobile_imagenet_config',
            'pnasnet_large_arg_scope', 'pnasnet_mobile_arg_scope', 'build_pnasnet_large',
@@ -32,37 +31,25 @@ PNASNET_5_NORMAL = nasnet_utils.CellSpec(
 
 def large_imagenet_config():
   """Hyperparameters of PNASNet-5 Large for ImageNet at 331 x 331."""
-  return HParams(
+  return nasnet_utils.config(
       stem_multiplier=3.0,
       dense_dropout_keep_prob=0.5,
       num_cells=12,
-      filter_scaling_rate=2.0,
       num_conv_filters=216,
       drop_path_keep_prob=0.6,
-      use_aux_head=1,
-      num_reduction_layers=2,
-      data_format='NHWC',
       skip_reduction_layer_input=1,
-      total_training_steps=250000,
-      use_bounded_activation=False,
   )
 
 
 def mobile_imagenet_config():
   """Hyperparameters of PNASNet-5 Mobile for ImageNet at 224 x 224."""
-  return HParams(
+  return nasnet_utils.config(
       stem_multiplier=1.0,
       dense_dropout_keep_prob=0.5,
       num_cells=9,
-      filter_scaling_rate=2.0,
       num_conv_filters=54,
       drop_path_keep_prob=1.0,
-      use_aux_head=1,
-      num_reduction_layers=2,
-      data_format='NHWC',
       skip_reduction_layer_input=1,
-      total_training_steps=250000,
-      use_bounded_activation=False,
   )
 
 

@@ -1,7 +1,6 @@
 """The network definitions beyond tf_slim's own tests: research/slim's options
 (features without logits, global pooling, root blocks, thinning, atrous ResNets),
 argument errors raised before any variable, and the `slim.nets` aliases."""
-import subprocess
 import sys
 
 import numpy as np
@@ -9,9 +8,9 @@ import pytest
 import tensorflow as tf
 
 import slim
-from nets import (alexnet, inception, inception_v1, inception_v2, inception_v3, overfeat,
-                  resnet_utils, resnet_v1, resnet_v2, vgg)
-from tests.conftest import REPO
+from nets import (alexnet, inception, inception_utils, inception_v1, inception_v2, inception_v3,
+                  overfeat, resnet_utils, resnet_v1, resnet_v2, vgg)
+from tests.nets import fresh_python
 
 
 def _variables():
@@ -42,10 +41,7 @@ def test_import_slim_imports_no_network():
             'import slim.nets\n'
             'assert "nets.inception_v3" in sys.modules and "nets.nets_factory" not in sys.modules\n'
             'print("ok")\n')
-  result = subprocess.run([sys.executable, '-c', script], cwd=REPO, capture_output=True,
-                          text=True, timeout=300, env={'PYTHONPATH': REPO,
-                                                       'TF_CPP_MIN_LOG_LEVEL': '2'})
-  assert result.stdout.strip() == 'ok', result.stderr[-2000:]
+  fresh_python.assert_prints_ok(script)
 
 
 def test_inception_aggregates_the_versions_and_loads_v4_lazily():
@@ -55,6 +51,36 @@ def test_inception_aggregates_the_versions_and_loads_v4_lazily():
   assert 'inception_v4' in inception.__all__
   with pytest.raises(AttributeError, match='no attribute'):
     inception.inception_v5  # pylint: disable=pointless-statement
+  # As in research/slim, Inception-v4's arg scope is the common one.
+  assert inception.inception_v4_arg_scope is inception_utils.inception_arg_scope
+
+
+def test_inception_tables_take_unset_stride_and_padding_from_the_arg_scope(graph):
+  from nets.inception_utils import Call, Conv, Fork, MaxPool, Mixed
+  table = (
+      Conv('Conv2d_1a', 8, [3, 3]),
+      Conv('Conv2d_1b', 8, [3, 3], padding='SAME', stddev=0.5),
+      Mixed('Mixed_2a', [(MaxPool('MaxPool_0a', [2, 2], stride=1, padding='SAME'),),
+                         (Fork((Conv('Conv2d_0a', 2, [1, 3], stride=1, padding='SAME'),
+                                Conv('Conv2d_0b', 6, [3, 1], stride=1, padding='SAME'))),)]),
+      Call('Doubled', lambda net, scope, depth: tf.multiply(net, 2.0, name=scope)),
+      Conv('Conv2d_3a', 8, [1, 1]),
+  )
+  assert inception_utils.end_point_names(table) == [
+      'Conv2d_1a', 'Conv2d_1b', 'Mixed_2a', 'Doubled', 'Conv2d_3a']
+  end_points = {}
+  with slim.arg_scope([slim.conv2d, slim.max_pool2d], stride=2, padding='VALID'):
+    net, done = inception_utils.build_end_points(tf.zeros([1, 17, 17, 3]), table, end_points,
+                                                 'Doubled', depth=lambda d: d // 2)
+  assert done and net is end_points['Doubled'] and 'Conv2d_3a' not in end_points
+  shapes = {name: _shape(value) for name, value in end_points.items()}
+  # 17 -> 8 (3x3 VALID, stride 2, from the arg scope) -> 4 (SAME given, stride 2 from the
+  # scope); the module keeps 4 x 4: 4 pooled channels, 1 + 3 from the fork (depths halved).
+  assert shapes == {'Conv2d_1a': [1, 8, 8, 4], 'Conv2d_1b': [1, 4, 4, 4],
+                    'Mixed_2a': [1, 4, 4, 8], 'Doubled': [1, 4, 4, 8]}
+  assert _variables()['Mixed_2a/Branch_1/Conv2d_0b/weights'] == [3, 1, 4, 3]
+  with pytest.raises(TypeError, match='unknown layer'):
+    inception_utils.build_end_points(tf.zeros([1, 4, 4, 3]), [('Conv', 4)], {}, 'Conv')
 
 
 # --- AlexNet, OverFeat, VGG -------------------------------------------------------------

@@ -1,12 +1,9 @@
 """nets_factory: the registry, listing, errors, network_fn, and the old maps."""
-import subprocess
-import sys
-
 import pytest
 import tensorflow as tf
 
 from nets import nets_factory
-from tests.conftest import REPO
+from tests.nets import fresh_python
 
 # research/slim's nets_factory: name -> (module, function, arg scope).
 RESEARCH_SLIM = {
@@ -146,10 +143,7 @@ def test_old_maps_are_lazy_views_of_the_registry():
             'f.networks_map["vgg_16"]\n'
             'assert "nets.vgg" in sys.modules and "nets.resnet_v1" not in sys.modules\n'
             'print("ok")\n')
-  result = subprocess.run([sys.executable, '-c', script], cwd=REPO, capture_output=True,
-                          text=True, timeout=300, env={'PYTHONPATH': REPO,
-                                                       'TF_CPP_MIN_LOG_LEVEL': '2'})
-  assert result.stdout.strip() == 'ok', result.stderr[-2000:]
+  fresh_python.assert_prints_ok(script)
   with pytest.raises(KeyError):
     nets_factory.networks_map['nope']  # pylint: disable=pointless-statement
 

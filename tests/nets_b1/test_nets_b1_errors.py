@@ -50,7 +50,7 @@ def test_inception_resnet_v2_base_arguments(graph, kwargs, match):
 
 @pytest.mark.parametrize('multiplier', [-0.1, 0.0])
 def test_mobilenet_v1_depth_multiplier_must_be_positive(graph, multiplier):
-  match = r'depth_multiplier is not greater than zero: received %s' % multiplier
+  match = r'depth_multiplier is not greater than zero, received %s' % multiplier
   assert_raises_before_variables(
       match, lambda: mobilenet_v1.mobilenet_v1(placeholder(5, 224, 224, 3), 1000,
                                                depth_multiplier=multiplier))

@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nets import _inception_blocks, cifarnet, inception_resnet_v2, inception_v4, lenet
+from nets import cifarnet, inception_resnet_v2, inception_utils, inception_v4, lenet
 from nets import mobilenet_v1
 from tests.nets_b1 import helpers
 
 pytestmark = pytest.mark.reference
 
-MODULES = (_inception_blocks, cifarnet, inception_resnet_v2, inception_v4, lenet, mobilenet_v1)
+MODULES = (cifarnet, inception_resnet_v2, inception_utils, inception_v4, lenet, mobilenet_v1)
 
 
 def under(arg_scope, network, module=None, **kwargs):
