@@ -369,7 +369,9 @@ def check_flags(flags):
   if flags.quantize_delay >= 0:
     raise FlagError('--quantize_delay=%d: quantization-aware training is not supported '
                     '(it needs tf.contrib.quantize, gone from TensorFlow 2); leave '
-                    '--quantize_delay at -1 (any negative value: none)' % flags.quantize_delay)
+                    '--quantize_delay at -1 (any negative value: none) and quantize after '
+                    'training with export_inference_graph --tflite_quantize=int8'
+                    % flags.quantize_delay)
   if flags.optimizer not in OPTIMIZERS:
     raise FlagError('--optimizer must be one of %s, received %r'
                     % (', '.join(sorted(OPTIMIZERS)), flags.optimizer))

@@ -7,17 +7,12 @@ import sys
 import numpy as np
 import tensorflow as tf
 
+from scripts import quickstart
 from tests.conftest import REPO
 
-# The README's main job: LeNet on the digits (research/slim's LeNet recipe, fewer steps).
-# --use_grayscale as export_inference_graph needs it for a 1-channel network (the digits
-# are grayscale already, so training and evaluation take them as they are).
-README_TRAIN_FLAGS = ['--dataset_name=digits', '--model_name=lenet', '--use_grayscale',
-                      '--optimizer=sgd', '--learning_rate=0.02',
-                      '--learning_rate_decay_type=fixed', '--weight_decay=0', '--batch_size=50',
-                      '--max_number_of_steps=300']
-README_EVAL_FLAGS = ['--dataset_name=digits', '--dataset_split_name=test', '--model_name=lenet',
-                     '--use_grayscale']
+# The README's main job (scripts/quickstart.py): LeNet on the digits.
+README_TRAIN_FLAGS = ['--%s=%s' % flag for flag in quickstart.TRAIN_FLAGS]
+README_EVAL_FLAGS = ['--%s=%s' % flag for flag in quickstart.EVAL_FLAGS]
 
 # Short LeNet runs on the digits for the tests that do not need accuracy.
 SHORT_TRAIN_FLAGS = ['--dataset_name=digits', '--model_name=lenet', '--optimizer=sgd',
