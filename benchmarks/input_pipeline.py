@@ -118,15 +118,17 @@ def make_records(directory, num_images, num_shards, record_shape, seed=0):
   return pattern
 
 
-def make_dataset(module, pattern, num_images):
-  """A `Dataset` of the records, made with `module` (slim or tf_slim)."""
+def make_dataset(module, pattern, num_images, image_format='jpeg', image_shape=None,
+                 channels=3):
+  """A `Dataset` of image records (`datasets.dataset_utils.image_to_tfexample`),
+  made with `module` (slim or tf_slim)."""
   keys_to_features = {
       'image/encoded': tf.io.FixedLenFeature((), tf.string, default_value=''),
-      'image/format': tf.io.FixedLenFeature((), tf.string, default_value='jpeg'),
+      'image/format': tf.io.FixedLenFeature((), tf.string, default_value=image_format),
       'image/class/label': tf.io.FixedLenFeature((), tf.int64, default_value=0),
   }
   items_to_handlers = {
-      'image': module.tfexample_decoder.Image(),
+      'image': module.tfexample_decoder.Image(shape=image_shape, channels=channels),
       'encoded': module.tfexample_decoder.Tensor('image/encoded'),  # the JPEG bytes
       'label': module.tfexample_decoder.Tensor('image/class/label'),
   }
@@ -145,22 +147,30 @@ def _preprocessing_fn(name):
 # ---------------------------------------------------------------------------
 # The contenders, each run in a child process.
 
+def queue_batch(module, dataset, preprocess, batch_size, readers=4, threads=4):
+  """research/slim's train_image_classifier input, in the default graph, with
+  `module` (slim or tf_slim): provider.get, `preprocess(image)`, tf.train.batch,
+  prefetch_queue. Returns the (images, labels) batch tensors."""
+  provider = module.dataset_data_provider.DatasetDataProvider(
+      dataset, num_readers=readers, common_queue_capacity=20 * batch_size,
+      common_queue_min=10 * batch_size)
+  image, label = provider.get(['image', 'label'])
+  images, labels = tf.compat.v1.train.batch(
+      [preprocess(image), label], batch_size=batch_size, num_threads=threads,
+      capacity=5 * batch_size)
+  return module.prefetch_queue.prefetch_queue([images, labels], capacity=2).dequeue()
+
+
 def _queue_pipeline(module, pattern, args):
-  """research/slim's graph input: provider.get, preprocessing, tf.train.batch,
-  prefetch_queue. Returns (a function running one batch, a function closing)."""
-  batch_size, size = args.batch_size, args.image_size
+  """queue_batch in a session. Returns (a function running one batch, a function
+  closing)."""
+  size = args.image_size
   graph = tf.Graph()
   with graph.as_default():
-    provider = module.dataset_data_provider.DatasetDataProvider(
-        make_dataset(module, pattern, args.num_images), num_readers=args.readers,
-        common_queue_capacity=20 * batch_size, common_queue_min=10 * batch_size)
-    image, label = provider.get(['image', 'label'])
-    image = _preprocessing_fn(args.preprocessing)(image, size, size)
-    images, labels = tf.compat.v1.train.batch(
-        [image, label], batch_size=batch_size, num_threads=args.threads,
-        capacity=5 * batch_size)
-    batch_queue = module.prefetch_queue.prefetch_queue([images, labels], capacity=2)
-    images, labels = batch_queue.dequeue()
+    images, labels = queue_batch(
+        module, make_dataset(module, pattern, args.num_images),
+        lambda image: _preprocessing_fn(args.preprocessing)(image, size, size),
+        args.batch_size, args.readers, args.threads)
     consumed = [tf.reduce_mean(images), tf.reduce_sum(labels)]
     init = [tf.compat.v1.global_variables_initializer(),
             tf.compat.v1.local_variables_initializer(), tf.compat.v1.tables_initializer()]

@@ -1,12 +1,26 @@
 """Training throughput of the training loops, slim against tf_slim 1.1.0 (the reference).
 
-For each net, three loops train it on the same in-memory batch (a repeated
-`tf.data.Dataset.from_tensors`, so the loops are compared, not the input):
+For each net, three loops train it:
 
   tf_slim.learning   the reference's `learning.train` (graph, Supervisor).
   slim.learning      slim's `slim.learning.train` (graph).
   slim.loop          slim's TF2 loop, `slim.training.loop.train` (a slim.Model,
                      eager and tf.function).
+
+Two inputs (--input; the default runs 'records', research/slim's setup):
+
+  records     each loop reads TFRecords through its own library's input path, as
+              research/slim's train_image_classifier does: the graph loops through
+              their library's DatasetDataProvider.get, the net's training
+              preprocessing, tf.train.batch (4 threads) and prefetch_queue (queue
+              runners); the TF2 loop through slim's provider.as_dataset(), map
+              (AUTOTUNE), batch, prefetch. lenet reads scikit-learn's digits
+              (28x28 PNG, datasets/download_and_convert_digits) with lenet
+              preprocessing; resnet_v1_50 reads ImageNet-like JPEG photos
+              (input_pipeline.py's records) with vgg preprocessing at 224. Both are
+              written once into the temporary directory.
+  synthetic   the same in-memory batch forever (`tf.data.Dataset.from_tensors`):
+              the loops alone.
 
 Each uses its defaults (the graph loops log every step and summarize and save
 every 10 minutes; the TF2 loop summarizes every 100 steps and logs, here, every
@@ -18,6 +32,7 @@ by the TF2 loop's progress log lines). Every contender runs in its own process,
 interleaved with the others, --repeats times; the figures are medians.
 
     python benchmarks/train_loop.py                # lenet b128, resnet_v1_50 b8: ~10 min
+    python benchmarks/train_loop.py --input records,synthetic --nets lenet
     python benchmarks/train_loop.py --nets lenet   # one net
     python benchmarks/train_loop.py --quick        # a smoke run, ~1-2 min
 
@@ -36,10 +51,12 @@ import tensorflow as tf  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _harness  # noqa: E402
+import input_pipeline  # noqa: E402
 
 sys.path.insert(0, _harness.REPO)
 
 LOOPS = ['tf_slim.learning', 'slim.learning', 'slim.loop']
+INPUTS = ['records', 'synthetic']
 GOALS = {('lenet', 'slim.learning'): 1.0, ('lenet', 'slim.loop'): 1.5,
          ('resnet_v1_50', 'slim.learning'): 1.0, ('resnet_v1_50', 'slim.loop'): 1.0}
 WEIGHT_DECAY = 4e-5
@@ -71,6 +88,56 @@ def synthetic_batch(setup):
 def synthetic_dataset(setup):
   """The same batch forever, from memory."""
   return tf.data.Dataset.from_tensors(synthetic_batch(setup)).repeat()
+
+
+def write_records(setup):
+  """Writes the net's TFRecords once; returns (file pattern, number of records)."""
+  if setup.name == 'lenet':
+    from datasets import download_and_convert_digits  # pylint: disable=import-outside-toplevel
+    directory = os.path.join(tempfile.gettempdir(), 'slim_bench_digits')
+    download_and_convert_digits.run(directory)
+    return os.path.join(directory, 'digits_train_*.tfrecord'), 1500
+  shape, num_images, num_shards = (350, 400), 2048, 8
+  directory = os.path.join(tempfile.gettempdir(), 'slim_bench_photos-%d-%d-%dx%d' % (
+      (num_images, num_shards) + shape))
+  return input_pipeline.make_records(directory, num_images, num_shards, shape), num_images
+
+
+def records_dataset(module, setup):
+  """The net's records as a `module.dataset.Dataset` (module: slim or tf_slim)."""
+  pattern, num_images = write_records(setup)
+  if setup.name == 'lenet':
+    return input_pipeline.make_dataset(module, pattern, num_images, 'png', [28, 28, 1], 1)
+  return input_pipeline.make_dataset(module, pattern, num_images)
+
+
+def _preprocess_fn(setup):
+  from preprocessing import preprocessing_factory  # pylint: disable=import-outside-toplevel
+  preprocess = preprocessing_factory.get_preprocessing(setup.name, is_training=True)
+  height, width = setup.image_shape[:2]
+  return lambda image: preprocess(image, height, width)
+
+
+def graph_input(module, setup, input_mode):
+  """(images, labels) tensors of the default graph, read with `module`."""
+  if input_mode == 'synthetic':
+    return tf.compat.v1.data.make_one_shot_iterator(synthetic_dataset(setup)).get_next()
+  return input_pipeline.queue_batch(module, records_dataset(module, setup),
+                                    _preprocess_fn(setup), setup.batch_size)
+
+
+def tf2_input(setup, input_mode):
+  """A `tf.data.Dataset` of (images, labels) batches, read with slim."""
+  if input_mode == 'synthetic':
+    return synthetic_dataset(setup)
+  import slim  # pylint: disable=import-outside-toplevel
+  provider = slim.dataset_data_provider.DatasetDataProvider(records_dataset(slim, setup),
+                                                            num_readers=4)
+  preprocess = _preprocess_fn(setup)
+  return provider.as_dataset(items=['image', 'label']).map(
+      lambda item: (preprocess(item['image']), item['label']),
+      num_parallel_calls=tf.data.AUTOTUNE).batch(
+          setup.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
 
 # ---------------------------------------------------------------------------
@@ -124,7 +191,7 @@ def _count_parameters(variables):
 # ---------------------------------------------------------------------------
 # The loops, each run in a child process.
 
-def measure_graph_loop(module, setup, warmup, steps, train_dir, reference):
+def measure_graph_loop(module, setup, input_mode, warmup, steps, train_dir, reference):
   """`module.learning.train` for warmup + steps steps; examples/s after the warm-up.
 
   Eager execution is off, as in a TF1 program: the reference's Supervisor threads
@@ -135,8 +202,7 @@ def measure_graph_loop(module, setup, warmup, steps, train_dir, reference):
   graph = tf.Graph()
   with graph.as_default():
     tf.compat.v1.set_random_seed(0)
-    images, labels = tf.compat.v1.data.make_one_shot_iterator(
-        synthetic_dataset(setup)).get_next()
+    images, labels = graph_input(module, setup, input_mode)
     if reference:
       logits = reference_logits(module, setup, images)
     else:
@@ -176,7 +242,7 @@ class _LogClock(logging.Handler):
       self.clock.mark()
 
 
-def measure_tf2_loop(setup, warmup, steps, train_dir):
+def measure_tf2_loop(setup, input_mode, warmup, steps, train_dir):
   """`slim.training.loop.train` for warmup + steps steps, logging every `warmup`
   steps; examples/s from the log line after the warm-up to the last one."""
   import slim  # pylint: disable=import-outside-toplevel
@@ -195,7 +261,7 @@ def measure_tf2_loop(setup, warmup, steps, train_dir):
   logger = tf.get_logger()
   logger.setLevel(logging.INFO)
   logger.addHandler(_LogClock(clock))
-  loop.train(model, synthetic_dataset(setup), loss_fn, _optimizer(), train_dir=train_dir,
+  loop.train(model, tf2_input(setup, input_mode), loss_fn, _optimizer(), train_dir=train_dir,
              max_number_of_steps=warmup + steps, log_every_n_steps=warmup)
   if len(clock.marks) != (warmup + steps) // warmup:
     raise RuntimeError('slim.loop logged %d times, expected %d'
@@ -206,15 +272,17 @@ def measure_tf2_loop(setup, warmup, steps, train_dir):
           'parameters': _count_parameters(model.trainable_variables)}
 
 
-def measure(name, setup, warmup, steps, shared_tools):
+def measure(name, setup, input_mode, warmup, steps, shared_tools):
   with tempfile.TemporaryDirectory(prefix='train_loop-') as train_dir:
     if name == 'tf_slim.learning':
       tf_slim = _harness.load_reference(shared_tools, 'train_loop')
-      return measure_graph_loop(tf_slim, setup, warmup, steps, train_dir, reference=True)
+      return measure_graph_loop(tf_slim, setup, input_mode, warmup, steps, train_dir,
+                                reference=True)
     if name == 'slim.learning':
       import slim  # pylint: disable=import-outside-toplevel
-      return measure_graph_loop(slim, setup, warmup, steps, train_dir, reference=False)
-    return measure_tf2_loop(setup, warmup, steps, train_dir)
+      return measure_graph_loop(slim, setup, input_mode, warmup, steps, train_dir,
+                                reference=False)
+    return measure_tf2_loop(setup, input_mode, warmup, steps, train_dir)
 
 
 # ---------------------------------------------------------------------------
@@ -228,6 +296,8 @@ def parse_args(argv=None):
   parser.add_argument('--warmup', type=int, help="steps before timing (default: the net's)")
   parser.add_argument('--steps', type=int,
                       help="timed steps, a multiple of --warmup (default: the net's)")
+  parser.add_argument('--input', default='records',
+                      help='comma-separated inputs: %s (default records)' % ', '.join(INPUTS))
   parser.add_argument('--only', help='comma-separated loops to run')
   parser.add_argument('--shared-tools', help='directory of tf_slim_reference.py')
   parser.add_argument('--child', help=argparse.SUPPRESS)
@@ -235,6 +305,9 @@ def parse_args(argv=None):
   unknown = [net for net in args.nets.split(',') if net not in NETS]
   if unknown:
     parser.error('unknown nets %s; known: %s' % (unknown, ', '.join(NETS)))
+  unknown = [mode for mode in args.input.split(',') if mode not in INPUTS]
+  if unknown:
+    parser.error('unknown inputs %s; known: %s' % (unknown, ', '.join(INPUTS)))
   if args.quick:
     args.repeats = 1
   return args
@@ -245,46 +318,56 @@ def steps_of(args, setup):
   return args.warmup or warmup, args.steps or steps
 
 
+def run_net(args, net, input_mode, names):
+  """Runs the loops on one net and input; prints the table; returns the ratio lines."""
+  setup = NETS[net]
+  warmup, steps = steps_of(args, setup)
+  if input_mode == 'records':
+    write_records(setup)  # once, before the children time anything
+  print('\n%s, %s input: batch %d of %s, %d warm-up steps then %d timed steps' % (
+      net, input_mode, setup.batch_size, 'x'.join(map(str, setup.image_shape)), warmup,
+      steps), flush=True)
+
+  def child_args(name):
+    argv = ['--child', '%s:%s:%s' % (net, input_mode, name)]
+    for option in ('warmup', 'steps', 'shared_tools'):
+      if getattr(args, option) is not None:
+        argv += ['--' + option.replace('_', '-'), str(getattr(args, option))]
+    return argv + (['--quick'] if args.quick else [])
+
+  results = _harness.run_interleaved(os.path.abspath(__file__), names, args.repeats,
+                                     child_args)
+  parameters = {runs[0]['parameters'] for runs in results.values()}
+  if len(parameters) != 1:
+    print('WARNING: the loops trained nets of different sizes: %s' % parameters)
+  _harness.print_table(results, ['examples/s', 'steps/s', 'CPU ms/example', 'peak RSS (MB)'])
+  rates = _harness.medians(results, 'examples/s')
+  lines = []
+  if 'tf_slim.learning' in rates:
+    for name in names[1:]:
+      if name in rates:
+        lines.append(_harness.ratio_line(
+            '%s (%s input) %s / tf_slim.learning' % (net, input_mode, name), rates[name],
+            rates['tf_slim.learning'], GOALS.get((net, name))))
+        print(lines[-1])
+  return lines
+
+
 def main():
   args = parse_args()
   if args.child:
-    net, name = args.child.split(':')
+    net, input_mode, name = args.child.split(':')
     setup = NETS[net]
     warmup, steps = steps_of(args, setup)
-    _harness.emit(measure(name, setup, warmup, steps, args.shared_tools))
+    _harness.emit(measure(name, setup, input_mode, warmup, steps, args.shared_tools))
     return
   names = [name for name in LOOPS if not args.only or name in args.only.split(',')]
-  print('training loops, synthetic in-memory batch, momentum SGD; %d cores, TensorFlow %s; '
-        'load %s' % (os.cpu_count(), tf.__version__, _harness.load_average()), flush=True)
+  print('training loops, momentum SGD, inputs %s; %d cores, TensorFlow %s; load %s' % (
+      args.input, os.cpu_count(), tf.__version__, _harness.load_average()), flush=True)
   summary = []
   for net in args.nets.split(','):
-    setup = NETS[net]
-    warmup, steps = steps_of(args, setup)
-    print('\n%s: batch %d of %s, %d warm-up steps then %d timed steps' % (
-        net, setup.batch_size, 'x'.join(map(str, setup.image_shape)), warmup, steps),
-          flush=True)
-
-    def child_args(name, net=net):
-      argv = ['--child', '%s:%s' % (net, name)]
-      for option in ('warmup', 'steps', 'shared_tools'):
-        if getattr(args, option) is not None:
-          argv += ['--' + option.replace('_', '-'), str(getattr(args, option))]
-      return argv + (['--quick'] if args.quick else [])
-
-    results = {name: runs for name, runs in _harness.run_interleaved(
-        os.path.abspath(__file__), names, args.repeats, child_args).items()}
-    parameters = {runs[0]['parameters'] for runs in results.values()}
-    if len(parameters) != 1:
-      print('WARNING: the loops trained nets of different sizes: %s' % parameters)
-    _harness.print_table(results, ['examples/s', 'steps/s', 'CPU ms/example', 'peak RSS (MB)'])
-    rates = _harness.medians(results, 'examples/s')
-    if 'tf_slim.learning' in rates:
-      for name in names[1:]:
-        if name in rates:
-          line = _harness.ratio_line('%s %s / tf_slim.learning' % (net, name), rates[name],
-                                     rates['tf_slim.learning'], GOALS.get((net, name)))
-          print(line)
-          summary.append(line)
+    for input_mode in args.input.split(','):
+      summary += run_net(args, net, input_mode, names)
   print('\n' + '\n'.join(summary))
   print('load average at the end: %s' % _harness.load_average())
 
