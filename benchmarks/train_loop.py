@@ -56,6 +56,7 @@ import input_pipeline  # noqa: E402
 sys.path.insert(0, _harness.REPO)
 
 LOOPS = ['tf_slim.learning', 'slim.learning', 'slim.loop']
+FLOOR = 'bare.session'  # run with --only: a bare session.run loop, no training loop
 INPUTS = ['records', 'synthetic']
 GOALS = {('lenet', 'slim.learning'): 1.0, ('lenet', 'slim.loop'): 1.5,
          ('resnet_v1_50', 'slim.learning'): 1.0, ('resnet_v1_50', 'slim.loop'): 1.0}
@@ -191,13 +192,8 @@ def _count_parameters(variables):
 # ---------------------------------------------------------------------------
 # The loops, each run in a child process.
 
-def measure_graph_loop(module, setup, input_mode, warmup, steps, train_dir, reference):
-  """`module.learning.train` for warmup + steps steps; examples/s after the warm-up.
-
-  Eager execution is off, as in a TF1 program: the reference's Supervisor threads
-  read the global step with `tf.compat.v1.train.global_step`, which fails in a
-  thread where TF2's eager mode is on.
-  """
+def _train_graph(module, setup, input_mode, reference):
+  """(graph, train_op, number of parameters) of the net, built with `module`."""
   tf.compat.v1.disable_eager_execution()
   graph = tf.Graph()
   with graph.as_default():
@@ -211,6 +207,41 @@ def measure_graph_loop(module, setup, input_mode, warmup, steps, train_dir, refe
     train_op = module.learning.create_train_op(tf.compat.v1.losses.get_total_loss(),
                                                _optimizer())
     parameters = _count_parameters(tf.compat.v1.trainable_variables())
+  return graph, train_op, parameters
+
+
+def measure_bare_session(setup, input_mode, warmup, steps):
+  """The floor of any graph loop: slim's train_op run by a bare `session.run` loop
+  (queue runners started; no Supervisor, logging, summaries or checkpoints)."""
+  import slim  # pylint: disable=import-outside-toplevel
+  graph, train_op, parameters = _train_graph(slim, setup, input_mode, reference=False)
+  with graph.as_default():
+    init = [tf.compat.v1.global_variables_initializer(),
+            tf.compat.v1.local_variables_initializer()]
+  with tf.compat.v1.Session(graph=graph) as session:
+    session.run(init)
+    coord = tf.compat.v1.train.Coordinator()
+    threads = tf.compat.v1.train.start_queue_runners(session, coord=coord)
+    clock = _harness.Clock()
+    for _ in range(warmup + steps):
+      session.run(train_op)
+      clock.mark()
+    coord.request_stop()
+  coord.join(threads, stop_grace_period_secs=10, ignore_live_threads=True)
+  return {'steps/s': clock.rate(1, warmup - 1),
+          'examples/s': clock.rate(setup.batch_size, warmup - 1),
+          'CPU ms/example': 1e3 * clock.cpu_per_unit(setup.batch_size, warmup - 1),
+          'parameters': parameters}
+
+
+def measure_graph_loop(module, setup, input_mode, warmup, steps, train_dir, reference):
+  """`module.learning.train` for warmup + steps steps; examples/s after the warm-up.
+
+  Eager execution is off, as in a TF1 program: the reference's Supervisor threads
+  read the global step with `tf.compat.v1.train.global_step`, which fails in a
+  thread where TF2's eager mode is on.
+  """
+  graph, train_op, parameters = _train_graph(module, setup, input_mode, reference)
   clock = _harness.Clock()
 
   def timed_train_step(sess, train_op, global_step, train_step_kwargs):
@@ -282,6 +313,8 @@ def measure(name, setup, input_mode, warmup, steps, shared_tools):
       import slim  # pylint: disable=import-outside-toplevel
       return measure_graph_loop(slim, setup, input_mode, warmup, steps, train_dir,
                                 reference=False)
+    if name == 'bare.session':
+      return measure_bare_session(setup, input_mode, warmup, steps)
     return measure_tf2_loop(setup, input_mode, warmup, steps, train_dir)
 
 
@@ -298,7 +331,9 @@ def parse_args(argv=None):
                       help="timed steps, a multiple of --warmup (default: the net's)")
   parser.add_argument('--input', default='records',
                       help='comma-separated inputs: %s (default records)' % ', '.join(INPUTS))
-  parser.add_argument('--only', help='comma-separated loops to run')
+  parser.add_argument('--only', help='comma-separated loops to run (also: %s, a bare '
+                      'session.run loop of slim\'s train_op, the floor of the graph loops)'
+                      % FLOOR)
   parser.add_argument('--shared-tools', help='directory of tf_slim_reference.py')
   parser.add_argument('--child', help=argparse.SUPPRESS)
   args = parser.parse_args(argv)
@@ -361,7 +396,8 @@ def main():
     warmup, steps = steps_of(args, setup)
     _harness.emit(measure(name, setup, input_mode, warmup, steps, args.shared_tools))
     return
-  names = [name for name in LOOPS if not args.only or name in args.only.split(',')]
+  names = [name for name in LOOPS + [FLOOR]
+           if name in (args.only.split(',') if args.only else LOOPS)]
   print('training loops, momentum SGD, inputs %s; %d cores, TensorFlow %s; load %s' % (
       args.input, os.cpu_count(), tf.__version__, _harness.load_average()), flush=True)
   summary = []
