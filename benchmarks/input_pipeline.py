@@ -358,6 +358,9 @@ def main():
   with open(os.path.join(directory, 'info.json')) as f:
     info = json.load(f)
   names = [name for name in PIPELINES if not args.only or name in args.only.split(',')]
+  if args.preprocessing != 'inception' and 'slim.fused' in names:
+    names.remove('slim.fused')  # preprocess_jpeg_for_train is inception's
+    print("slim.fused left out: it runs 'inception' preprocessing only")
   print('input pipeline: %d JPEG records ~%dx%d (0.8-1.2x each side; %.1f kB each, %d shards) '
         '-> decode -> %r training preprocessing to %dx%d -> batch %d; readers %d, threads %d; '
         '%d cores, TensorFlow %s; load %s' % (

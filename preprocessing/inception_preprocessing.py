@@ -1,8 +1,9 @@
 """Image preprocessing of the Inception networks (also used by MobileNets and NASNets).
 
 Training distorts each image: a random crop around its bounding boxes, a resize
-to the network's size, a random horizontal flip and random colour changes.
-Evaluation crops the central 87.5% and resizes. Both return float32 images in
+to the network's size, a random horizontal flip and random colour changes;
+`preprocess_jpeg_for_train` does the same on the bytes of a JPEG, decoding only
+the crop. Evaluation crops the central 87.5% and resizes. Both return float32 images in
 [-1, 1]. Integer images are first scaled to [0, 1] by their dtype's maximum;
 float32 images must already be in [0, 1].
 
