@@ -11,7 +11,7 @@ the two libraries; the figures are medians.
     python benchmarks/layers_stack.py --batch 8 --size 28   # quicker
 
 Needs tf-slim 1.1.0 and tf-keras for the reference, through tf_slim_reference.py
-in --shared-tools, $SLIM_SHARED_TOOLS or a `shared/tools` above the checkout.
+(see _harness.load_reference).
 """
 import argparse
 import os
@@ -24,25 +24,12 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _harness  # noqa: E402
+
+sys.path.insert(0, _harness.REPO)
 
 import slim  # noqa: E402
-
-
-def load_reference(shared_tools):
-  """tf_slim 1.1.0, patched to run on this TensorFlow."""
-  candidates = [path for path in (shared_tools, os.environ.get('SLIM_SHARED_TOOLS')) if path]
-  directory = REPO
-  while os.path.dirname(directory) != directory:
-    directory = os.path.dirname(directory)
-    candidates.append(os.path.join(directory, 'shared', 'tools'))
-  for candidate in candidates:
-    if os.path.exists(os.path.join(candidate, 'tf_slim_reference.py')):
-      sys.path.append(candidate)
-      import tf_slim_reference  # pylint: disable=import-outside-toplevel
-      return tf_slim_reference.load()
-  sys.exit('layers_stack: tf_slim_reference.py not found; pass --shared-tools')
 
 
 def build_stack(module, images, num_layers, channels):
@@ -109,12 +96,13 @@ def main():
   parser.add_argument('--shared-tools', help='directory of tf_slim_reference.py')
   args = parser.parse_args()
 
-  tf_slim = load_reference(args.shared_tools)
+  tf_slim = _harness.load_reference(args.shared_tools, 'layers_stack')
   images_value = np.random.RandomState(0).rand(
       args.batch, args.size, args.size, args.channels).astype(np.float32)
   libraries = (('slim', slim), ('tf_slim', tf_slim))
   print('%d x (conv2d 3x3 + batch_norm + relu), input %s, graph mode, training with '
-        'UPDATE_OPS, TensorFlow %s' % (args.layers, list(images_value.shape), tf.__version__))
+        'UPDATE_OPS, TensorFlow %s; load %s' % (args.layers, list(images_value.shape),
+                                                 tf.__version__, _harness.load_average()))
 
   # Builds and steps alternate between the libraries, so that other load on
   # the machine falls on both alike.
@@ -138,8 +126,11 @@ def main():
   for name, _ in libraries:
     medians[name] = (statistics.median(build[name]), statistics.median(steps[name]))
     print('%-8s %14.1f %14.1f' % (name, 1e3 * medians[name][0], 1e3 * medians[name][1]))
-  print('slim/tf_slim: build %.2fx, step %.2fx' % (
-      medians['slim'][0] / medians['tf_slim'][0], medians['slim'][1] / medians['tf_slim'][1]))
+  print(_harness.ratio_line('build time, slim / tf_slim', medians['slim'][0],
+                            medians['tf_slim'][0]))
+  print(_harness.ratio_line('step time, slim / tf_slim', medians['slim'][1],
+                            medians['tf_slim'][1]))
+  print('load average at the end: %s' % _harness.load_average())
 
 
 if __name__ == '__main__':

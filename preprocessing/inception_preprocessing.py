@@ -1,8 +1,9 @@
 """Image preprocessing of the Inception networks (also used by MobileNets and NASNets).
 
 Training distorts each image: a random crop around its bounding boxes, a resize
-to the network's size, a random horizontal flip and random colour changes.
-Evaluation crops the central 87.5% and resizes. Both return float32 images in
+to the network's size, a random horizontal flip and random colour changes;
+`preprocess_jpeg_for_train` does the same on the bytes of a JPEG, decoding only
+the crop. Evaluation crops the central 87.5% and resizes. Both return float32 images in
 [-1, 1]. Integer images are first scaled to [0, 1] by their dtype's maximum;
 float32 images must already be in [0, 1].
 
@@ -20,6 +21,7 @@ __all__ = [
     'distort_color',
     'distorted_bounding_box_crop',
     'preprocess_for_train',
+    'preprocess_jpeg_for_train',
     'preprocess_for_eval',
     'preprocess_image',
 ]
@@ -43,6 +45,7 @@ _COLOR_ORDERINGS = (
 _FAST_COLOR_ORDERINGS = (('brightness', 'saturation'), ('saturation', 'brightness'))
 
 _WHOLE_IMAGE_BOX = ((((0.0, 0.0, 1.0, 1.0),),))
+_TRAIN_FUNCTION = 'inception_preprocessing.preprocess_for_train'
 
 
 def apply_with_random_selector(x, func, num_cases, seed=None):
@@ -145,24 +148,36 @@ def distorted_bounding_box_crop(image, bbox, min_object_covered=0.1,
   function = 'distorted_bounding_box_crop'
   image = _ops.check_image(function, image)
   bbox = _bounding_boxes(function, bbox)
-  aspect_ratio_range = _ops.check_range(function, 'aspect_ratio_range', aspect_ratio_range,
-                                        0.0, float('inf'))
-  area_range = _ops.check_range(function, 'area_range', area_range, 0.0, 1.0)
-  max_attempts = _ops.check_size(function, 'max_attempts', max_attempts)
+  constraints = _crop_constraints(function, min_object_covered, aspect_ratio_range,
+                                  area_range, max_attempts)
+  with tf.compat.v1.name_scope(scope, 'distorted_bounding_box_crop', [image, bbox]):
+    begin, size, distorted_bbox = _sample_crop_window(tf.shape(image), bbox, constraints, seed)
+    return tf.slice(image, begin, size), distorted_bbox
+
+
+def _crop_constraints(function, min_object_covered, aspect_ratio_range, area_range,
+                      max_attempts):
+  """The checked keyword arguments of the crop sampler."""
   if not 0.0 <= min_object_covered <= 1.0:
     raise ValueError('%s: min_object_covered must be in [0, 1], received %r'
                      % (function, min_object_covered))
-  with tf.compat.v1.name_scope(scope, 'distorted_bounding_box_crop', [image, bbox]):
-    # A stateful draw seeds the stateless sampler: it follows the op-level and
-    # global seeds like every other random op here.
-    sampler_seed = tf.random.uniform([2], maxval=tf.int32.max, dtype=tf.int32,
-                                     seed=_ops.SeedStream(function, seed)())
-    begin, size, distorted_bbox = tf.image.stateless_sample_distorted_bounding_box(
-        tf.shape(image), bounding_boxes=bbox, seed=sampler_seed,
-        min_object_covered=min_object_covered, aspect_ratio_range=aspect_ratio_range,
-        area_range=area_range, max_attempts=max_attempts,
-        use_image_if_no_bounding_boxes=True)
-    return tf.slice(image, begin, size), distorted_bbox
+  return dict(
+      min_object_covered=min_object_covered,
+      aspect_ratio_range=_ops.check_range(function, 'aspect_ratio_range', aspect_ratio_range,
+                                          0.0, float('inf')),
+      area_range=_ops.check_range(function, 'area_range', area_range, 0.0, 1.0),
+      max_attempts=_ops.check_size(function, 'max_attempts', max_attempts))
+
+
+def _sample_crop_window(image_shape, bbox, constraints, seed):
+  """(begin, size, distorted_bbox) of a random crop of an image of `image_shape`."""
+  # A stateful draw seeds the stateless sampler: it follows the op-level and
+  # global seeds like every other random op here.
+  sampler_seed = tf.random.uniform([2], maxval=tf.int32.max, dtype=tf.int32,
+                                   seed=_ops.SeedStream('distorted_bounding_box_crop', seed)())
+  return tf.image.stateless_sample_distorted_bounding_box(
+      image_shape, bounding_boxes=bbox, seed=sampler_seed, use_image_if_no_bounding_boxes=True,
+      **constraints)
 
 
 def _summarise_boxes(name, image, boxes):
@@ -207,7 +222,7 @@ def preprocess_for_train(image, height, width, bbox, fast_mode=True, scope=None,
   Example:
     image = preprocess_for_train(tf.io.decode_jpeg(data, channels=3), 299, 299, None)
   """
-  function = 'inception_preprocessing.preprocess_for_train'
+  function = _TRAIN_FUNCTION
   image = _ops.check_image(function, image, channels=3)
   height = _ops.check_size(function, 'height', height)
   width = _ops.check_size(function, 'width', width)
@@ -226,23 +241,92 @@ def preprocess_for_train(image, height, width, bbox, fast_mode=True, scope=None,
       distorted.set_shape([None, None, 3])
       if add_image_summaries:
         _summarise_boxes('images_with_distorted_bounding_box', image, distorted_bbox)
+    return _distort_crop(distorted, height, width, fast_mode, random_crop, use_grayscale,
+                         add_image_summaries, seeds)
 
-    distorted = apply_with_random_selector(
-        distorted, lambda x, method: _ops.resize(x, [height, width], method),
-        num_cases=1 if fast_mode else _NUM_RESIZE_METHODS, seed=seeds())
-    if add_image_summaries:
-      _ops.image_summary(('cropped_' if random_crop else '') + 'resized_image', distorted)
 
-    distorted = tf.image.random_flip_left_right(distorted, seed=seeds())
-    color_seed = seeds()
-    distorted = apply_with_random_selector(
-        distorted, lambda x, ordering: distort_color(x, ordering, fast_mode, seed=color_seed),
-        num_cases=1 if fast_mode else len(_COLOR_ORDERINGS), seed=seeds())
-    if use_grayscale:
-      distorted = tf.image.rgb_to_grayscale(distorted)
-    if add_image_summaries:
-      _ops.image_summary('final_distorted_image', distorted)
-    return _ops.scale_to_symmetric(distorted)
+def _distort_crop(distorted, height, width, fast_mode, cropped, use_grayscale,
+                  add_image_summaries, seeds):
+  """The training stages after the crop: resize, flip, colours, [-1, 1]."""
+  distorted = apply_with_random_selector(
+      distorted, lambda x, method: _ops.resize(x, [height, width], method),
+      num_cases=1 if fast_mode else _NUM_RESIZE_METHODS, seed=seeds())
+  if add_image_summaries:
+    _ops.image_summary(('cropped_' if cropped else '') + 'resized_image', distorted)
+
+  distorted = tf.image.random_flip_left_right(distorted, seed=seeds())
+  color_seed = seeds()
+  distorted = apply_with_random_selector(
+      distorted, lambda x, ordering: distort_color(x, ordering, fast_mode, seed=color_seed),
+      num_cases=1 if fast_mode else len(_COLOR_ORDERINGS), seed=seeds())
+  if use_grayscale:
+    distorted = tf.image.rgb_to_grayscale(distorted)
+  if add_image_summaries:
+    _ops.image_summary('final_distorted_image', distorted)
+  return _ops.scale_to_symmetric(distorted)
+
+
+def preprocess_jpeg_for_train(image_buffer, height, width, bbox, fast_mode=True, scope=None,
+                              add_image_summaries=True, random_crop=True, use_grayscale=False,
+                              min_object_covered=0.1, aspect_ratio_range=(0.75, 1.33),
+                              area_range=(0.05, 1.0), max_attempts=100, seed=None):
+  """`preprocess_for_train` of an encoded JPEG that decodes only the crop window.
+
+  The crop is sampled from the image size read in the JPEG header
+  (`tf.image.extract_jpeg_shape`) and only that window is decoded
+  (`tf.image.decode_and_crop_jpeg`, RGB), which saves most of the decoding time
+  of large images. Arguments, defaults and random draws are those of
+  `preprocess_for_train`: for the same seed the output equals
+  `preprocess_for_train(tf.io.decode_jpeg(image_buffer, channels=3), ...)` (up
+  to JPEG rounding at the crop's edges). In a TF1 graph the image summaries are
+  those of the stages after the crop: the full image is never decoded.
+
+  Args:
+    image_buffer: scalar string tensor, the bytes of a JPEG image (for example a
+      'image/encoded' item decoded with `tfexample_decoder.Tensor`).
+    height, width, bbox, fast_mode, scope, add_image_summaries, random_crop,
+    use_grayscale, min_object_covered, aspect_ratio_range, area_range,
+    max_attempts, seed: as in `preprocess_for_train`; without `random_crop`
+      the whole image is decoded.
+
+  Returns:
+    float32 [height, width, 3] (or 1 with `use_grayscale`) in [-1, 1].
+
+  Raises:
+    ValueError: if `image_buffer` is not a scalar string or an argument is invalid.
+    tf.errors.InvalidArgumentError: (when run) if the bytes are not a JPEG image.
+
+  Example:
+    items = {'encoded': slim.tfexample_decoder.Tensor('image/encoded'), ...}
+    dataset = provider.as_dataset(items=['encoded', 'label']).map(
+        lambda item: (preprocess_jpeg_for_train(item['encoded'], 299, 299, None),
+                      item['label']))
+  """
+  function = 'inception_preprocessing.preprocess_jpeg_for_train'
+  image_buffer = tf.convert_to_tensor(image_buffer)
+  if image_buffer.dtype != tf.string or image_buffer.get_shape().ndims not in (None, 0):
+    raise ValueError('%s: image_buffer must be a scalar string tensor (the JPEG bytes), '
+                     'received %s of shape %s' % (function, image_buffer.dtype.name,
+                                                  image_buffer.get_shape()))
+  height = _ops.check_size(function, 'height', height)
+  width = _ops.check_size(function, 'width', width)
+  bbox = _bounding_boxes(function, bbox)
+  constraints = _crop_constraints(function, min_object_covered, aspect_ratio_range,
+                                  area_range, max_attempts)
+  _ops.SeedStream(function, seed)  # checks the seed; the draws are preprocess_for_train's
+  seeds = _ops.SeedStream(_TRAIN_FUNCTION, seed)
+  with tf.compat.v1.name_scope(scope, 'distort_image', [image_buffer, height, width, bbox]):
+    if random_crop:
+      with tf.compat.v1.name_scope('distorted_bounding_box_crop'):
+        begin, size, _ = _sample_crop_window(tf.image.extract_jpeg_shape(image_buffer), bbox,
+                                             constraints, seeds())
+        window = tf.stack([begin[0], begin[1], size[0], size[1]])
+        image = tf.image.decode_and_crop_jpeg(image_buffer, window, channels=3)
+    else:
+      image = tf.io.decode_jpeg(image_buffer, channels=3)
+    image.set_shape([None, None, 3])
+    return _distort_crop(_ops.to_unit_float(image), height, width, fast_mode, random_crop,
+                         use_grayscale, add_image_summaries, seeds)
 
 
 def preprocess_for_eval(image, height, width, central_fraction=0.875, scope=None,
