@@ -23,6 +23,14 @@ def pytest_configure(config):
   config.addinivalue_line('markers', 'reference: compares with tf-slim 1.1.0')
 
 
+@pytest.fixture(autouse=True)
+def no_leaked_global_seed():
+  """Clears the eager global seed after each test, so that no test's order changes
+  another's random draws (op seeds combine with it)."""
+  yield
+  tf.random.set_seed(None)
+
+
 @pytest.fixture
 def graph():
   """A fresh default graph for a graph-mode test."""
