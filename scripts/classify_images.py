@@ -19,7 +19,6 @@ from scripts import _cli  # pylint: disable=wrong-import-position
 __all__ = ['FLAGS', 'classify', 'console_main', 'main']
 
 PROG = 'classify_images'
-SERVING_ENCODED = 'serving_encoded'
 
 FLAGS = [('classification', [
     _cli.Flag('saved_model_dir', _cli.REQUIRED, str,
@@ -30,7 +29,9 @@ FLAGS = [('classification', [
 
 def classify(saved_model_dir, image_files, top_k=1):
   """Returns [(file, [(class, probability), ...]) ...], best class first."""
+  # Imported here so that --help and flag errors answer before TensorFlow loads.
   import tensorflow as tf  # pylint: disable=import-outside-toplevel
+  from scripts.export_lib import SERVING_ENCODED  # pylint: disable=import-outside-toplevel
   model = tf.saved_model.load(saved_model_dir)
   if SERVING_ENCODED not in model.signatures:
     raise ValueError('%s has no %r signature (it has %s): export it with '

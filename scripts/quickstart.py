@@ -49,14 +49,14 @@ def _command(tool):
 
 def _run(number, title, tool, flags, positional=()):
   """Runs one tool, echoing its output indented; returns (its output lines, seconds)."""
-  command = _command(tool) + ['--%s=%s' % item for item in flags] + list(positional)
-  shown = [tool] + command[len(_command(tool)):]
-  print('\n== %d. %s\n$ %s' % (number, title, ' '.join(shlex.quote(arg) for arg in shown)),
+  arguments = ['--%s=%s' % item for item in flags] + list(positional)
+  print('\n== %d. %s\n$ %s' % (number, title, ' '.join(shlex.quote(arg)
+                                                      for arg in [tool] + arguments)),
         flush=True)
   env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get('TF_CPP_MIN_LOG_LEVEL', '2'))
   env['PYTHONPATH'] = os.pathsep.join(filter(None, [REPO, env.get('PYTHONPATH')]))
   start = time.time()
-  process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
+  process = subprocess.Popen(_command(tool) + arguments, cwd=REPO, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, universal_newlines=True)
   lines = []
   for line in process.stdout:

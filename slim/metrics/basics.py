@@ -41,8 +41,8 @@ def streaming_true_positives(predictions, labels, weights=None, metrics_collecti
     RuntimeError: called eagerly (use `slim.metrics.StreamingMetric`).
   """
   return _common.delegate('streaming_true_positives', tf.compat.v1.metrics.true_positives,
-                   predictions, labels, weights, metrics_collections, updates_collections,
-                   name)
+                          predictions, labels, weights, metrics_collections,
+                          updates_collections, name)
 
 
 @_common.graph_metric
@@ -51,8 +51,8 @@ def streaming_true_negatives(predictions, labels, weights=None, metrics_collecti
   """Sum of the weights of true negatives; as `streaming_true_positives`
   (variable `true_negatives/count`)."""
   return _common.delegate('streaming_true_negatives', tf.compat.v1.metrics.true_negatives,
-                   predictions, labels, weights, metrics_collections, updates_collections,
-                   name)
+                          predictions, labels, weights, metrics_collections,
+                          updates_collections, name)
 
 
 @_common.graph_metric
@@ -61,8 +61,8 @@ def streaming_false_positives(predictions, labels, weights=None, metrics_collect
   """Sum of the weights of false positives; as `streaming_true_positives`
   (variable `false_positives/count`)."""
   return _common.delegate('streaming_false_positives', tf.compat.v1.metrics.false_positives,
-                   predictions, labels, weights, metrics_collections, updates_collections,
-                   name)
+                          predictions, labels, weights, metrics_collections,
+                          updates_collections, name)
 
 
 @_common.graph_metric
@@ -71,8 +71,8 @@ def streaming_false_negatives(predictions, labels, weights=None, metrics_collect
   """Sum of the weights of false negatives; as `streaming_true_positives`
   (variable `false_negatives/count`)."""
   return _common.delegate('streaming_false_negatives', tf.compat.v1.metrics.false_negatives,
-                   predictions, labels, weights, metrics_collections, updates_collections,
-                   name)
+                          predictions, labels, weights, metrics_collections,
+                          updates_collections, name)
 
 
 @_common.graph_metric

@@ -14,16 +14,6 @@ def assert_device(actual, expected):
   assert canonical_device(actual) == canonical_device(expected), (actual, expected)
 
 
-def logistic_data(num_examples=16):
-  """research/slim's test set: one-hot inputs whose hot column depends on the label."""
-  rng = np.random.RandomState(0)
-  labels = rng.randint(0, 2, size=(num_examples, 1)).astype(np.float32)
-  inputs = np.zeros((num_examples, 4), np.float32)
-  for i in range(num_examples):
-    inputs[i, int(2 * labels[i, 0] + rng.randint(0, 2))] = 1
-  return inputs, labels
-
-
 def logistic_classifier(inputs, labels, scope=None, reuse=None):
   with tf.compat.v1.variable_scope(scope, 'LogisticClassifier', [inputs, labels], reuse=reuse):
     predictions = slim.fully_connected(inputs, 1, activation_fn=tf.sigmoid,

@@ -7,6 +7,7 @@ import slim
 from deployment import model_deploy
 from tests.deployment import deploy_helpers as helpers
 from tests.deployment.deploy_helpers import assert_device
+from tests.training_graph.training_graph_helpers import easy_problem
 
 _UPDATE_OPS = tf.compat.v1.GraphKeys.UPDATE_OPS
 
@@ -14,7 +15,7 @@ _UPDATE_OPS = tf.compat.v1.GraphKeys.UPDATE_OPS
 @pytest.fixture
 def data(graph):
   tf.compat.v1.set_random_seed(0)
-  inputs, labels = helpers.logistic_data()
+  inputs, labels = easy_problem()
   return tf.constant(inputs), tf.constant(labels)
 
 
@@ -226,7 +227,7 @@ def _control_closure(op):
 
 
 def test_deploy_runs_the_update_ops_of_the_first_clone_only(graph):
-  inputs, labels = helpers.logistic_data()
+  inputs, labels = easy_problem()
   first = inputs[:8] * 2.0  # clone 0 and clone 1 see batches of different means
   batches = [(first, labels[:8]), (inputs[8:], labels[8:])]
   config = model_deploy.DeploymentConfig(num_clones=2, clone_on_cpu=True)
@@ -271,7 +272,7 @@ def test_no_summaries_on_gpu(graph, optimizer):
 def test_deploy_summaries(graph):
   tf.compat.v1.summary.scalar('before', tf.constant(1.0))
   config = model_deploy.DeploymentConfig(num_clones=2, clone_on_cpu=True)
-  inputs, labels = helpers.logistic_data()
+  inputs, labels = easy_problem()
 
   def model_fn():
     predictions = helpers.logistic_classifier(tf.constant(inputs), tf.constant(labels))
