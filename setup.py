@@ -1,27 +1,25 @@
-"""Install the slim packages: `slim` (the TF-Slim core) and the image-models library."""
+"""Installs `slim-tf`: the one import package `slim` (the TF-Slim core, and inside it
+the image-models library and the command-line tools)."""
 import setuptools
 
 TENSORFLOW = "2.21"
 
 setuptools.setup(
-    name="slim",
+    name="slim-tf",
     version="2.21.0",
     description="TF-Slim for today's TensorFlow: layers, arg_scope, losses, metrics, "
                 "training loops and the research/slim image models, without tf_keras.",
     long_description=open("README.md").read(),
     long_description_content_type="text/markdown",
-    python_requires=">=3.9",
-    packages=setuptools.find_packages(include=[
-        "slim", "slim.*", "nets", "nets.*", "datasets", "datasets.*",
-        "preprocessing", "preprocessing.*", "deployment", "deployment.*",
-        "scripts", "scripts.*"]),
+    python_requires=">=3.10",  # as TensorFlow 2.21
+    packages=setuptools.find_packages(include=["slim", "slim.*"]),
     install_requires=["numpy", "pillow", "six"],
     entry_points={"console_scripts": [
-        "download_and_convert_data=scripts.download_and_convert_data:console_main",
-        "train_image_classifier=scripts.train_image_classifier:console_main",
-        "eval_image_classifier=scripts.eval_image_classifier:console_main",
-        "export_inference_graph=scripts.export_inference_graph:console_main",
-        "classify_images=scripts.classify_images:console_main",
+        "download_and_convert_data=slim.tools.download_and_convert_data:console_main",
+        "train_image_classifier=slim.tools.train_image_classifier:console_main",
+        "eval_image_classifier=slim.tools.eval_image_classifier:console_main",
+        "export_inference_graph=slim.tools.export_inference_graph:console_main",
+        "classify_images=slim.tools.classify_images:console_main",
     ]},
     extras_require={
         # TensorFlow is an extra so that a GPU install never gets the CPU wheel on top.

@@ -75,7 +75,7 @@ def _sample_photos():
 def _jpeg_examples(num_images, record_shape, seed):
   """Yields tf.Examples of JPEG photos with labels 0-4: windows of the sample
   photos, height and width each drawn in [0.8, 1.2] x `record_shape`."""
-  from datasets import dataset_utils  # pylint: disable=import-outside-toplevel
+  from slim.datasets import dataset_utils  # pylint: disable=import-outside-toplevel
   rng = np.random.RandomState(seed)
   photos = _sample_photos()
   for index in range(num_images):
@@ -91,7 +91,7 @@ def _jpeg_examples(num_images, record_shape, seed):
 def make_records(directory, num_images, num_shards, record_shape, seed=0):
   """Writes the records once into `directory` (through a temporary directory
   renamed at the end); returns the file pattern."""
-  from datasets import dataset_utils  # pylint: disable=import-outside-toplevel
+  from slim.datasets import dataset_utils  # pylint: disable=import-outside-toplevel
   pattern = os.path.join(directory, 'photos-*')
   if os.path.exists(os.path.join(directory, 'info.json')):
     return pattern
@@ -140,7 +140,7 @@ def make_dataset(module, pattern, num_images, image_format='jpeg', image_shape=N
 
 
 def _preprocessing_fn(name):
-  from preprocessing import preprocessing_factory  # pylint: disable=import-outside-toplevel
+  from slim.preprocessing import preprocessing_factory  # pylint: disable=import-outside-toplevel
   return preprocessing_factory.get_preprocessing(name, is_training=True)
 
 
@@ -197,7 +197,7 @@ def _dataset_pipeline(pattern, args, parallel_calls, prefetch, fused=False):
       common_queue_capacity=20 * args.batch_size)
   size = args.image_size
   if fused:
-    from preprocessing import inception_preprocessing  # pylint: disable=import-outside-toplevel
+    from slim.preprocessing import inception_preprocessing  # pylint: disable=import-outside-toplevel
     source, preprocessing_fn = 'encoded', lambda data, height, width: (
         inception_preprocessing.preprocess_jpeg_for_train(data, height, width, None))
   else:
@@ -218,7 +218,7 @@ def measure_inception_step(args):
   """Images/s and CPU per image of slim's inception_v3 training step (graph) on a
   fixed synthetic batch: what the input pipeline has to keep up with."""
   import slim  # pylint: disable=import-outside-toplevel
-  from nets import nets_factory  # pylint: disable=import-outside-toplevel
+  from slim.nets import nets_factory  # pylint: disable=import-outside-toplevel
   batch_size, size, num_classes = args.step_batch, args.image_size, 1001
   rng = np.random.RandomState(0)
   graph = tf.Graph()

@@ -94,7 +94,7 @@ def synthetic_dataset(setup):
 def write_records(setup):
   """Writes the net's TFRecords once; returns (file pattern, number of records)."""
   if setup.name == 'lenet':
-    from datasets import download_and_convert_digits  # pylint: disable=import-outside-toplevel
+    from slim.datasets import download_and_convert_digits  # pylint: disable=import-outside-toplevel
     directory = os.path.join(tempfile.gettempdir(), 'slim_bench_digits')
     download_and_convert_digits.run(directory)
     return os.path.join(directory, 'digits_train_*.tfrecord'), 1500
@@ -113,7 +113,7 @@ def records_dataset(module, setup):
 
 
 def _preprocess_fn(setup):
-  from preprocessing import preprocessing_factory  # pylint: disable=import-outside-toplevel
+  from slim.preprocessing import preprocessing_factory  # pylint: disable=import-outside-toplevel
   preprocess = preprocessing_factory.get_preprocessing(setup.name, is_training=True)
   height, width = setup.image_shape[:2]
   return lambda image: preprocess(image, height, width)
@@ -171,7 +171,7 @@ def reference_logits(tf_slim, setup, images):
 
 
 def slim_network_fn(setup):
-  from nets import nets_factory  # pylint: disable=import-outside-toplevel
+  from slim.nets import nets_factory  # pylint: disable=import-outside-toplevel
   return nets_factory.get_network_fn(setup.name, num_classes=setup.num_classes,
                                      weight_decay=WEIGHT_DECAY, is_training=True)
 

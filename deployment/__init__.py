@@ -1,1 +1,4 @@
-"""model_deploy: clones over devices and parameter servers, and tf.distribute."""
+"""research/slim's `deployment`, from a checkout: the package `slim.deployment` itself."""
+from slim import _research_slim_paths
+
+_research_slim_paths.alias(__name__)

@@ -1,1 +1,4 @@
-"""Network definitions of the research/slim image models, and nets_factory."""
+"""research/slim's `nets`, from a checkout: the package `slim.nets` itself."""
+from slim import _research_slim_paths
+
+_research_slim_paths.alias(__name__)

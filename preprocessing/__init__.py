@@ -1,7 +1,4 @@
-"""Per-network image preprocessing, as research/slim's `preprocessing` package.
+"""research/slim's `preprocessing`, from a checkout: the package `slim.preprocessing` itself."""
+from slim import _research_slim_paths
 
-`inception_preprocessing` (Inception, MobileNet, NASNet), `vgg_preprocessing`
-(VGG, ResNet V1), `cifarnet_preprocessing`, `lenet_preprocessing`, and
-`preprocessing_factory.get_preprocessing(name)`, which picks one by its own
-name or by a network's name (through `nets.nets_factory`).
-"""
+_research_slim_paths.alias(__name__)

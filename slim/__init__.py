@@ -10,7 +10,7 @@ try:
 except ImportError as _error:  # pragma: no cover
   raise ImportError(
       'slim needs TensorFlow 2.21. Install it with the package: '
-      "pip install 'slim[cpu]' (or 'slim[gpu]' for NVIDIA GPUs).") from _error
+      "pip install 'slim-tf[cpu]' (or 'slim-tf[gpu]' for NVIDIA GPUs).") from _error
 
 # pylint: disable=wildcard-import,g-import-not-at-top
 from slim.layers import *

@@ -17,7 +17,7 @@ Example:
 """
 import tensorflow as tf
 
-from slim.training import _checks
+from slim import _checks
 from slim.training import evaluation as _evaluation
 
 __all__ = [
@@ -46,7 +46,7 @@ _USE_DEFAULT = _checks.Default('_USE_DEFAULT')
 def _evaluation_hooks(function, num_evals, logdir, summary_op, summary_op_feed_dict, hooks):
   """The hooks of an evaluation: stop after `num_evals`, write the summaries at the
   end, then the caller's `hooks`."""
-  _checks.check_count(function, 'num_evals', num_evals)
+  _checks.check_count(function, 'num_evals', num_evals, allow_none=True)
   if summary_op is _USE_DEFAULT:
     summary_op = _v1.summary.merge_all()
   all_hooks = [StopAfterNEvalsHook(num_evals)]

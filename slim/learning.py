@@ -28,7 +28,7 @@ import time
 
 import tensorflow as tf
 
-from slim.training import _checks
+from slim import _checks
 from slim.training import _chief_services
 from slim.training import training as _training
 
@@ -237,20 +237,17 @@ def _check_train_arguments(train_op, logdir, train_step_fn, log_every_n_steps,
       raise ValueError('train: Cannot provide saver because logdir=None')
     if trace_every_n_steps is not None:
       raise ValueError('train: Cannot provide trace_every_n_steps because logdir=None')
-  if not callable(train_step_fn):
-    raise ValueError('train: train_step_fn must be callable, received %r' % (train_step_fn,))
+  _checks.check_callable('train', 'train_step_fn', train_step_fn, allow_none=False)
   _checks.check_callable('train', 'init_fn', init_fn)
   _checks.check_callable('train', 'session_wrapper', session_wrapper)
-  _checks.check_count('train', 'log_every_n_steps', log_every_n_steps, allow_none=False,
-                      allow_zero=True)
+  _checks.check_count('train', 'log_every_n_steps', log_every_n_steps, allow_zero=True)
   if number_of_steps is not None and (isinstance(number_of_steps, bool) or
                                       not isinstance(number_of_steps, numbers.Real) or
                                       number_of_steps <= 0):
     raise ValueError('train: `number_of_steps` must be either None or a positive number, '
                      'received %r' % (number_of_steps,))
-  _checks.check_count('train', 'trace_every_n_steps', trace_every_n_steps)
-  _checks.check_count('train', 'startup_delay_steps', startup_delay_steps, allow_none=False,
-                      allow_zero=True)
+  _checks.check_count('train', 'trace_every_n_steps', trace_every_n_steps, allow_none=True)
+  _checks.check_count('train', 'startup_delay_steps', startup_delay_steps, allow_zero=True)
   if isinstance(sync_optimizer, _v1.train.SyncReplicasOptimizer):
     sync_optimizer = [sync_optimizer]
   if sync_optimizer is not None:

@@ -26,6 +26,7 @@ import re
 
 import tensorflow as tf
 
+from slim import _checks
 from slim.layers import utils
 
 __all__ = ['Model']
@@ -98,8 +99,7 @@ class Model(tf.Module):
   """
 
   def __init__(self, network_fn, name=None):
-    if not callable(network_fn):
-      raise TypeError('Model: network_fn must be callable, received %r' % (network_fn,))
+    _checks.check_callable('Model', 'network_fn', network_fn, allow_none=False)
     super(Model, self).__init__(name=name or _function_name(network_fn))
     self._network_fn = network_fn
     self._slim_variables = {}  # name without ':0' -> variable, tracked by tf.Module

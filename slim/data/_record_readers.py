@@ -190,13 +190,6 @@ def record_source(reader, reader_kwargs=None):
   return '', lambda filename: _keyed_by_index(filename, reader(filename, **reader_kwargs))
 
 
-def check_positive_int(owner, argument, value, allow_none=False):
-  if allow_none and value is None:
-    return value
-  if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-    raise ValueError('%s: %s must be a positive int%s, received %r' % (
-        owner, argument, ' or None' if allow_none else '', value))
-  return value
 
 
 def read_records(data_files, source, num_readers=1, shuffle=True, num_epochs=None,

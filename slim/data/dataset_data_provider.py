@@ -23,6 +23,7 @@ Eagerly, in `tf.function` and with `tf.distribute`, use the same reading as a
 """
 import tensorflow as tf
 
+from slim import _checks
 from slim.data import _record_readers
 from slim.data import data_provider
 from slim.data import parallel_reader
@@ -90,9 +91,9 @@ def make_tf_dataset(dataset, items=None, num_readers=1, reader_kwargs=None, shuf
     raise ValueError('The item name used for `record_key` cannot also be used for a '
                      'dataset item: %s' % record_key)
   items, with_key = _check_items(owner, decoder_items, items, record_key)
-  _record_readers.check_positive_int(owner, 'num_readers', num_readers)
-  _record_readers.check_positive_int(owner, 'num_epochs', num_epochs, allow_none=True)
-  _record_readers.check_positive_int(owner, 'shuffle_buffer_size', shuffle_buffer_size)
+  _checks.check_count(owner, 'num_readers', num_readers)
+  _checks.check_count(owner, 'num_epochs', num_epochs, allow_none=True)
+  _checks.check_count(owner, 'shuffle_buffer_size', shuffle_buffer_size)
   data_files = parallel_reader.get_data_files(dataset.data_sources)
   found = _record_readers.record_source(dataset.reader, reader_kwargs)
   if found is None:

@@ -10,6 +10,7 @@ the queue-based reader of tf_slim: several readers filling one common queue.
 """
 import tensorflow as tf
 
+from slim import _checks
 from slim.data import _record_readers
 
 __all__ = ['ParallelReader', 'parallel_read', 'single_pass_read', 'get_data_files']
@@ -42,7 +43,7 @@ class ParallelReader(tf.compat.v1.ReaderBase):
     if len(dtypes) != 2 or not all(d.is_compatible_with(tf.string) for d in dtypes):
       raise TypeError('common_queue.dtypes must be [tf.string, tf.string], received %s'
                       % dtypes)
-    _record_readers.check_positive_int('ParallelReader', 'num_readers', num_readers)
+    _checks.check_count('ParallelReader', 'num_readers', num_readers)
     reader_kwargs = reader_kwargs or {}
     self._readers = [reader_class(**reader_kwargs) for _ in range(num_readers)]
     self._common_queue = common_queue
@@ -150,9 +151,9 @@ def parallel_read(data_sources, reader_class, num_epochs=None, num_readers=4,
   """
   _record_readers.check_graph_mode('parallel_read')
   data_files = get_data_files(data_sources)
-  _record_readers.check_positive_int('parallel_read', 'num_readers', num_readers)
-  _record_readers.check_positive_int('parallel_read', 'num_epochs', num_epochs, True)
-  _record_readers.check_positive_int('parallel_read', 'capacity', capacity)
+  _checks.check_count('parallel_read', 'num_readers', num_readers)
+  _checks.check_count('parallel_read', 'num_epochs', num_epochs, allow_none=True)
+  _checks.check_count('parallel_read', 'capacity', capacity)
   dtypes = dtypes or [tf.string, tf.string]
   with tf.compat.v1.name_scope(scope, 'parallel_read'):
     found = _record_readers.record_source(reader_class, reader_kwargs)

@@ -94,12 +94,6 @@ def known_dimension(layer, inputs, axis, what='channel dimension'):
   return value
 
 
-def check_int(layer, argument, value, allow_none=False):
-  if (allow_none and value is None) or (
-      isinstance(value, int) and not isinstance(value, bool)):
-    return value
-  raise ValueError('%s: %s must be an int%s, received %r'
-                   % (layer, argument, ' or None' if allow_none else '', value))
 
 
 class _NamedRegularizer(object):

@@ -2,6 +2,8 @@
 arguments per application), each in numbered scopes."""
 import tensorflow as tf
 
+from slim import _checks
+
 __all__ = ['repeat', 'stack']
 
 
@@ -16,8 +18,7 @@ def _base_scope(layer, default):
 def _apply_in_turn(caller, default_scope, inputs, layer, args_list, kwargs):
   """Applies `layer` once per entry of `args_list` in scopes `<scope>_1`, ...,
   all inside the variable scope `scope` (default `default_scope`)."""
-  if not callable(layer):
-    raise ValueError('%s: layer must be callable, received %r' % (caller, layer))
+  _checks.check_callable(caller, 'layer', layer, allow_none=False)
   scope = kwargs.pop('scope', None)
   with tf.compat.v1.variable_scope(scope, default_scope, [inputs]):
     outputs = tf.convert_to_tensor(inputs)

@@ -23,6 +23,7 @@ import re
 import numpy as np
 import tensorflow as tf
 
+from slim import _checks
 from slim.layers import _common
 from slim.ops import arg_scope as arg_scope_lib
 
@@ -141,8 +142,7 @@ def _per_layer(caller, fns, num_layers, argument):
   else:
     fns = [fns] * num_layers
   for fn in fns:
-    if not callable(fn):
-      raise ValueError('%s: %s must be callable, received %r' % (caller, argument, fn))
+    _checks.check_callable(caller, argument, fn, allow_none=False)
   return list(fns)
 
 

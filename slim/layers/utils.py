@@ -2,6 +2,7 @@
 conditionals, and normalisation of size arguments."""
 import collections
 import contextlib
+import threading
 
 import tensorflow as tf
 
@@ -12,38 +13,59 @@ __all__ = ['append_tensor_alias', 'channel_dimension', 'collect_named_outputs',
 
 
 # Eager execution has no graph collections. While a `slim.Model` call runs
-# eagerly, the collections that hold named outputs (end points) live here, so
-# that networks written with `outputs_collections` and
-# `convert_collection_to_dict` give the same end points in every mode.
-_EAGER_COLLECTIONS = []
+# eagerly, the collections that hold named outputs (end points) live in frames
+# of this thread (tf.distribute runs replicas in threads), so that networks
+# written with `outputs_collections` and `convert_collection_to_dict` give the
+# same end points in every mode. Frames nest: a value added goes into every open
+# frame, and reads see the innermost one (a MobileNet layer records its own
+# outputs while the model's frame records them all).
+class _EagerFrames(threading.local):
+
+  def __init__(self):
+    super().__init__()
+    self.stack = []
+
+
+_EAGER_FRAMES = _EagerFrames()
 
 
 @contextlib.contextmanager
 def eager_collections():
-  """Collections for named outputs during one eager call (used by slim.Model)."""
-  _EAGER_COLLECTIONS.append({})
+  """Opens a frame of collections for what is added in this thread while it is
+  open and executing eagerly; yields it (a dict: collection -> list)."""
+  frame = {}
+  _EAGER_FRAMES.stack.append(frame)
   try:
-    yield _EAGER_COLLECTIONS[-1]
+    yield frame
   finally:
-    _EAGER_COLLECTIONS.pop()
+    _EAGER_FRAMES.stack.pop()
 
 
-def _eager_store():
-  return _EAGER_COLLECTIONS[-1] if _EAGER_COLLECTIONS and tf.executing_eagerly() else None
+def _open_eager_frames():
+  """The open frames, innermost last, when executing eagerly; else None."""
+  return _EAGER_FRAMES.stack if _EAGER_FRAMES.stack and tf.executing_eagerly() else None
+
+
+def add_to_eager_collections(names, value):
+  """Adds `value` to the collections `names` of the open eager frames; returns
+  False (adding nothing) in graph mode or when no frame is open."""
+  frames = _open_eager_frames()
+  if frames is None:
+    return False
+  for frame in frames:
+    for name in ([names] if isinstance(names, str) else names):
+      frame.setdefault(name, []).append(value)
+  return True
 
 
 def _add_to_collections(names, value):
-  store = _eager_store()
-  if store is None:
+  if not add_to_eager_collections(names, value):
     tf.compat.v1.add_to_collections(names, value)
-    return
-  for name in ([names] if isinstance(names, str) else names):
-    store.setdefault(name, []).append(value)
 
 
 def _get_collection(name):
-  store = _eager_store()
-  return list(store.get(name, [])) if store is not None else tf.compat.v1.get_collection(name)
+  frames = _open_eager_frames()
+  return list(frames[-1].get(name, [])) if frames else tf.compat.v1.get_collection(name)
 
 
 def collect_named_outputs(collections_, alias, outputs):
@@ -87,9 +109,9 @@ def convert_collection_to_dict(collection, clear_collection=False):
       (alias, tensor) for tensor in _get_collection(collection)
       for alias in get_tensor_aliases(tensor))
   if clear_collection:
-    store = _eager_store()
-    if store is not None:
-      store.pop(collection, None)
+    frames = _open_eager_frames()
+    if frames:
+      frames[-1].pop(collection, None)
     else:
       tf.compat.v1.get_default_graph().clear_collection(collection)
   return output

@@ -8,7 +8,6 @@ the variables belong to a `slim.metrics.StreamingMetric`, which creates them on
 its first trace and reuses them after.
 """
 import functools
-import numbers
 
 import tensorflow as tf
 
@@ -141,10 +140,6 @@ def check_compatible(metric, name_a, a, name_b, b):
                         a.get_shape(), b.get_shape()))
 
 
-def check_positive_int(metric, argument, value):
-  if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-    raise ValueError('%s: %s must be a positive int, received %r' % (metric, argument, value))
-  return value
 
 
 def check_in_unit_interval(metric, argument, value):

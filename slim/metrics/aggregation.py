@@ -4,6 +4,7 @@ import collections.abc
 
 import tensorflow as tf
 
+from slim import _checks
 from slim.metrics import _common
 
 __all__ = ['aggregate_metric_map', 'aggregate_metrics', 'streaming_concat']
@@ -67,7 +68,7 @@ def streaming_concat(values, axis=0, max_size=None, metrics_collections=None,
                      'along must have statically known size, received shape %s (axis %d)'
                      % (metric, shape, axis))
   if max_size is not None:
-    _common.check_positive_int(metric, 'max_size', max_size)
+    _checks.check_count(metric, 'max_size', max_size)
   with tf.compat.v1.variable_scope(name, 'streaming_concat', (values,)):
     # The buffer holds the concatenation axis first.
     array = _common.metric_variable([max_size or 0] + fixed_shape, values.dtype,

@@ -1,6 +1,7 @@
 """AUC from score histograms (tf_slim's `metrics.histogram_ops` module)."""
 import tensorflow as tf
 
+from slim import _checks
 from slim.metrics import _common
 
 __all__ = ['auc_using_histogram']
@@ -37,7 +38,7 @@ def auc_using_histogram(boolean_labels, scores, score_range, nbins=100, collecti
   """
   if collections is None:
     collections = [tf.compat.v1.GraphKeys.LOCAL_VARIABLES]
-  _common.check_positive_int('auc_using_histogram', 'nbins', nbins)
+  _checks.check_count('auc_using_histogram', 'nbins', nbins)
   with tf.compat.v1.variable_scope(name, 'auc_using_histogram',
                                    [boolean_labels, scores, score_range]):
     boolean_labels, scores = _common.squeeze_labels_and_predictions(boolean_labels, scores)

@@ -7,6 +7,7 @@ Each function returns `(value, update_op)`.
 """
 import tensorflow as tf
 
+from slim import _checks
 from slim.metrics import _common
 from slim.metrics import basics
 
@@ -308,7 +309,7 @@ def streaming_mean_iou(predictions, labels, num_classes, weights=None,
         tf.argmax(logits, -1), labels, num_classes=21)
   """
   metric = 'streaming_mean_iou'
-  _common.check_positive_int(metric, 'num_classes', num_classes)
+  _checks.check_count(metric, 'num_classes', num_classes)
   predictions, labels, weights = _common.check_inputs(
       metric, predictions, labels, weights)
   _common.check_compatible(metric, 'predictions', predictions, 'labels', labels)

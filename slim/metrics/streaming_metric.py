@@ -29,6 +29,8 @@ import functools
 
 import tensorflow as tf
 
+from slim import _checks
+
 __all__ = ['StreamingMetric']
 
 
@@ -77,9 +79,7 @@ class StreamingMetric(tf.Module):
   """
 
   def __init__(self, metric_fn, name=None, **metric_kwargs):
-    if not callable(metric_fn):
-      raise TypeError('StreamingMetric: metric_fn must be callable, received %r'
-                      % (metric_fn,))
+    _checks.check_callable('StreamingMetric', 'metric_fn', metric_fn, allow_none=False)
     if not tf.compat.v1.executing_eagerly_outside_functions():
       raise RuntimeError(
           'StreamingMetric runs metrics in TF2 (eager execution); while building a TF1 '

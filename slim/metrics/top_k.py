@@ -8,6 +8,7 @@ function returns `(value, update_op)`.
 """
 import tensorflow as tf
 
+from slim import _checks
 from slim.metrics import _common
 from slim.metrics import basics
 
@@ -26,7 +27,7 @@ def _check_labels(metric, labels):
 def _check_scores(metric, predictions, labels, k=None):
   """Converts and checks class scores, labels and (when given) k."""
   if k is not None:
-    _common.check_positive_int(metric, 'k', k)
+    _checks.check_count(metric, 'k', k)
   predictions = _common.to_tensor(metric, 'predictions', predictions)
   _common.check_dtype(metric, 'predictions', predictions, ('floating', 'integer'))
   if predictions.get_shape().ndims == 0:

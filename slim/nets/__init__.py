@@ -1,9 +1,9 @@
-"""TF-Slim's `nets` package: the networks of the top-level `nets` package under
-tf_slim's paths (`from slim.nets import inception_v3`).
+"""The image classification networks of research/slim, and `nets_factory`.
 
-Each module here is the very module object of `nets` (`slim.nets.vgg is
-nets.vgg`), so arg scopes, functions and attributes are shared. `import slim`
-does not import the networks; importing `slim.nets` does.
+As in tf_slim, importing `slim.nets` imports the networks tf_slim shipped
+(`slim.nets.inception_v3`, `slim.nets.resnet_v1`, `slim.nets.vgg`, ...); the
+others are imported by name (`from slim.nets import mobilenet_v1`) or through
+`nets_factory`. `import slim` alone imports no network.
 """
 # pylint: disable=unused-import
 from slim.nets import alexnet

@@ -25,6 +25,7 @@ import collections
 import numpy as np
 import tensorflow as tf
 
+from slim import _checks
 from slim.metrics.streaming_metric import StreamingMetric
 from slim.model import Model
 from slim.training import checkpoints
@@ -88,10 +89,7 @@ class _Evaluator(object):
                use_moving_averages):
     self.function = function
     self.metric = _check_arguments(function, model, dataset, eval_fn, metric)
-    if num_evals is not None and (isinstance(num_evals, bool) or
-                                  not isinstance(num_evals, int) or num_evals <= 0):
-      raise ValueError('%s: num_evals must be a positive int or None (the whole dataset), '
-                       'received %r' % (function, num_evals))
+    _checks.check_count(function, 'num_evals', num_evals, allow_none=True)
     self.model, self.dataset, self.num_evals = model, dataset, num_evals
     self.use_moving_averages = use_moving_averages
     self.events = events.EventWriter(eval_dir) if eval_dir else None
@@ -192,11 +190,8 @@ def evaluate_new_checkpoints(model, dataset, eval_fn, metric, checkpoint_dir, ev
     `evaluate_checkpoint` returns).
   """
   function = 'evaluate_new_checkpoints'
-  if max_number_of_evaluations is not None and (
-      isinstance(max_number_of_evaluations, bool) or
-      not isinstance(max_number_of_evaluations, int) or max_number_of_evaluations <= 0):
-    raise ValueError('%s: max_number_of_evaluations must be a positive int or None, '
-                     'received %r' % (function, max_number_of_evaluations))
+  _checks.check_count(function, 'max_number_of_evaluations', max_number_of_evaluations,
+                      allow_none=True)
   evaluator = _Evaluator(function, model, dataset, eval_fn, metric, eval_dir, num_evals,
                          use_moving_averages)
   results = collections.OrderedDict()

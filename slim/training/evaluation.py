@@ -20,7 +20,7 @@ import time
 
 import tensorflow as tf
 
-from slim.training import _checks
+from slim import _checks
 
 __all__ = [
     'StopAfterNEvalsHook',
@@ -85,7 +85,7 @@ class StopAfterNEvalsHook(_v1.train.SessionRunHook):
     Raises:
       ValueError: `num_evals` is not a positive int or None.
     """
-    _checks.check_count('StopAfterNEvalsHook', 'num_evals', num_evals)
+    _checks.check_count('StopAfterNEvalsHook', 'num_evals', num_evals, allow_none=True)
     self._num_evals = num_evals
     self._evals_completed = None
     self._log_progress = log_progress
@@ -173,7 +173,8 @@ def wait_for_new_checkpoint(checkpoint_dir, last_checkpoint=None, seconds_to_sle
   Returns:
     The new checkpoint path, or None when the timeout came first.
   """
-  _checks.check_seconds('wait_for_new_checkpoint', 'seconds_to_sleep', seconds_to_sleep, False)
+  _checks.check_seconds('wait_for_new_checkpoint', 'seconds_to_sleep', seconds_to_sleep,
+                        allow_none=False)
   _checks.check_seconds('wait_for_new_checkpoint', 'timeout', timeout)
   _logging.info('Waiting for new checkpoint at %s', checkpoint_dir)
   stop_time = None if timeout is None else time.time() + timeout
@@ -209,7 +210,8 @@ def checkpoints_iterator(checkpoint_dir, min_interval_secs=0, timeout=None, time
     for path in slim.evaluation.checkpoints_iterator('/tmp/model', timeout=3600):
       evaluate(path)
   """
-  _checks.check_seconds('checkpoints_iterator', 'min_interval_secs', min_interval_secs, False)
+  _checks.check_seconds('checkpoints_iterator', 'min_interval_secs', min_interval_secs,
+                        allow_none=False)
   _checks.check_callable('checkpoints_iterator', 'timeout_fn', timeout_fn)
   checkpoint_path = None
   while True:
@@ -323,8 +325,9 @@ def evaluate_repeatedly(checkpoint_dir, master='', scaffold=None, eval_ops=None,
     ValueError: a count or a number of seconds is out of range.
   """
   function = 'evaluate_repeatedly'
-  _checks.check_seconds(function, 'eval_interval_secs', eval_interval_secs, False)
-  _checks.check_count(function, 'max_number_of_evaluations', max_number_of_evaluations)
+  _checks.check_seconds(function, 'eval_interval_secs', eval_interval_secs, allow_none=False)
+  _checks.check_count(function, 'max_number_of_evaluations', max_number_of_evaluations,
+                      allow_none=True)
   _checks.check_seconds(function, 'timeout', timeout)
   hooks = list(hooks or [])
   eval_ops = _prepare_eval_ops(eval_ops, hooks)

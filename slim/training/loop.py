@@ -37,6 +37,7 @@ import time
 import numpy as np
 import tensorflow as tf
 
+from slim import _checks
 from slim.model import Model
 from slim.training import checkpoints
 from slim.training import events
@@ -50,24 +51,6 @@ TrainResult.__doc__ = """What `train` ends with: the global step, the last total
 _REDUCE = {'batch_size': tf.distribute.ReduceOp.SUM}
 
 
-def _check_count(argument, value, allow_none=True):
-  if value is None and allow_none:
-    return None
-  if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-    raise ValueError('train: %s must be a positive int%s, received %r'
-                     % (argument, ' or None' if allow_none else '', value))
-  return int(value)
-
-
-def _check_seconds(argument, value):
-  if value is None:
-    return None
-  if isinstance(value, bool) or not isinstance(value, numbers.Real) or value <= 0:
-    raise ValueError('train: %s must be a positive number of seconds or None, received %r'
-                     % (argument, value))
-  return float(value)
-
-
 def _check_arguments(model, dataset, loss_fn, optimizer, learning_rate, strategy,
                      clip_gradient_norm, gradient_multipliers, moving_average_decay, init_fn,
                      image_summary_fn):
@@ -78,8 +61,7 @@ def _check_arguments(model, dataset, loss_fn, optimizer, learning_rate, strategy
                     'input_context -> tf.data.Dataset, received %r' % (dataset,))
   for argument, value in (('loss_fn', loss_fn), ('init_fn', init_fn),
                           ('image_summary_fn', image_summary_fn)):
-    if value is not None and not callable(value):
-      raise TypeError('train: %s must be callable, received %r' % (argument, value))
+    _checks.check_callable('train', argument, value)
   if loss_fn is None:
     raise TypeError('train: loss_fn must be a function (model, batch) -> loss, received None')
   if isinstance(optimizer, tf.compat.v1.train.Optimizer):
@@ -338,13 +320,15 @@ def train(model, dataset, loss_fn, optimizer, train_dir=None, max_number_of_step
   _check_arguments(model, dataset, loss_fn, optimizer, learning_rate, strategy,
                    clip_gradient_norm, gradient_multipliers, moving_average_decay, init_fn,
                    image_summary_fn)
-  max_number_of_steps = _check_count('max_number_of_steps', max_number_of_steps)
-  log_every_n_steps = _check_count('log_every_n_steps', log_every_n_steps or None)
-  save_summaries_steps = _check_count('save_summaries_steps', save_summaries_steps)
-  save_interval_steps = _check_count('save_interval_steps', save_interval_steps)
-  max_to_keep = _check_count('max_to_keep', max_to_keep)
-  save_summaries_secs = _check_seconds('save_summaries_secs', save_summaries_secs)
-  save_interval_secs = _check_seconds('save_interval_secs', save_interval_secs)
+  for argument, value in (('max_number_of_steps', max_number_of_steps),
+                          ('log_every_n_steps', log_every_n_steps or None),
+                          ('save_summaries_steps', save_summaries_steps),
+                          ('save_interval_steps', save_interval_steps),
+                          ('max_to_keep', max_to_keep)):
+    _checks.check_count('train', argument, value, allow_none=True)
+  for argument, value in (('save_summaries_secs', save_summaries_secs),
+                          ('save_interval_secs', save_interval_secs)):
+    _checks.check_seconds('train', argument, value, allow_zero=False)
   strategy = strategy or tf.distribute.get_strategy()
 
   iterator = iter(_distribute(strategy, dataset))

@@ -20,7 +20,7 @@ import numbers
 
 import tensorflow as tf
 
-from slim.training import _checks
+from slim import _checks
 
 __all__ = [
     'add_gradients_summaries',

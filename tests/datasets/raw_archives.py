@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 import slim
-from datasets import dataset_factory
+from slim.datasets import dataset_factory
 
 
 def random_image(rng, height=6, width=5, channels=3):

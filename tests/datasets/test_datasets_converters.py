@@ -7,15 +7,15 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from datasets import _convert
-from datasets import dataset_utils
-from datasets import download_and_convert_cifar10
-from datasets import download_and_convert_digits
-from datasets import download_and_convert_flowers
-from datasets import download_and_convert_image_folder
-from datasets import download_and_convert_imagenet
-from datasets import download_and_convert_mnist
-from datasets import download_and_convert_visualwakewords
+from slim.datasets import _convert
+from slim.datasets import dataset_utils
+from slim.datasets import download_and_convert_cifar10
+from slim.datasets import download_and_convert_digits
+from slim.datasets import download_and_convert_flowers
+from slim.datasets import download_and_convert_image_folder
+from slim.datasets import download_and_convert_imagenet
+from slim.datasets import download_and_convert_mnist
+from slim.datasets import download_and_convert_visualwakewords
 from tests.datasets import raw_archives
 
 

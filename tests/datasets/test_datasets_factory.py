@@ -7,8 +7,8 @@ import pytest
 import tensorflow as tf
 
 import slim
-from datasets import dataset_factory
-from datasets import dataset_utils
+from slim.datasets import dataset_factory
+from slim.datasets import dataset_utils
 
 RESEARCH_SPLITS = {
     'cifar10': {'train': 50000, 'test': 10000},

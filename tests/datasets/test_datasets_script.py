@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from scripts import download_and_convert_data
+from slim.tools import download_and_convert_data
 from tests.conftest import REPO
 from tests.datasets import raw_archives
 

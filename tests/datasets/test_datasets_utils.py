@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from datasets import _convert
-from datasets import dataset_utils
+from slim.datasets import _convert
+from slim.datasets import dataset_utils
 
 
 def test_feature_helpers():

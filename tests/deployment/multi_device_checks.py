@@ -24,7 +24,7 @@ if __name__ == '__main__':
 
 # pylint: disable=wrong-import-position
 import slim  # noqa: E402
-from deployment import model_deploy  # noqa: E402
+from slim.deployment import model_deploy  # noqa: E402
 from tests.deployment import deploy_helpers as helpers  # noqa: E402
 
 LEARNING_RATE = 0.1

@@ -4,7 +4,7 @@ import pytest
 import tensorflow as tf
 
 import slim
-from deployment import model_deploy
+from slim.deployment import model_deploy
 from tests.deployment.deploy_helpers import assert_device
 
 

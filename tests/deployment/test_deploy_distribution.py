@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from deployment import distribution
-from deployment import model_deploy
+from slim.deployment import distribution
+from slim.deployment import model_deploy
 from tests.conftest import REPO
 from tests.deployment import multi_device_checks
 

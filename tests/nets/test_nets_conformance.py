@@ -11,7 +11,7 @@ import pytest
 import tensorflow as tf
 
 import slim
-from nets import nets_factory
+from slim.nets import nets_factory
 from tests.nets import parity
 
 NUM_CLASSES = 7

@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 import slim
-from nets import (alexnet, inception, inception_utils, inception_v1, inception_v2, inception_v3,
+from slim.nets import (alexnet, inception, inception_utils, inception_v1, inception_v2, inception_v3,
                   overfeat, resnet_utils, resnet_v1, resnet_v2, vgg)
 from tests.nets import fresh_python
 
@@ -39,7 +39,7 @@ def test_import_slim_imports_no_network():
             'assert not [m for m in sys.modules if m.split(".")[0] == "nets" or '
             'm.startswith("slim.nets")]\n'
             'import slim.nets\n'
-            'assert "nets.inception_v3" in sys.modules and "nets.nets_factory" not in sys.modules\n'
+            'assert "slim.nets.inception_v3" in sys.modules and "slim.nets.nets_factory" not in sys.modules\n'
             'print("ok")\n')
   fresh_python.assert_prints_ok(script)
 
@@ -56,7 +56,7 @@ def test_inception_aggregates_the_versions_and_loads_v4_lazily():
 
 
 def test_inception_tables_take_unset_stride_and_padding_from_the_arg_scope(graph):
-  from nets.inception_utils import Call, Conv, Fork, MaxPool, Mixed
+  from slim.nets.inception_utils import Call, Conv, Fork, MaxPool, Mixed
   table = (
       Conv('Conv2d_1a', 8, [3, 3]),
       Conv('Conv2d_1b', 8, [3, 3], padding='SAME', stddev=0.5),

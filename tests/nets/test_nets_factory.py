@@ -2,50 +2,50 @@
 import pytest
 import tensorflow as tf
 
-from nets import nets_factory
+from slim.nets import nets_factory
 from tests.nets import fresh_python
 
 # research/slim's nets_factory: name -> (module, function, arg scope).
 RESEARCH_SLIM = {
-    'alexnet_v2': ('nets.alexnet', 'alexnet_v2', 'alexnet_v2_arg_scope'),
-    'cifarnet': ('nets.cifarnet', 'cifarnet', 'cifarnet_arg_scope'),
-    'overfeat': ('nets.overfeat', 'overfeat', 'overfeat_arg_scope'),
-    'vgg_a': ('nets.vgg', 'vgg_a', 'vgg_arg_scope'),
-    'vgg_16': ('nets.vgg', 'vgg_16', 'vgg_arg_scope'),
-    'vgg_19': ('nets.vgg', 'vgg_19', 'vgg_arg_scope'),
-    'inception_v1': ('nets.inception', 'inception_v1', 'inception_v3_arg_scope'),
-    'inception_v2': ('nets.inception', 'inception_v2', 'inception_v3_arg_scope'),
-    'inception_v3': ('nets.inception', 'inception_v3', 'inception_v3_arg_scope'),
-    'inception_v4': ('nets.inception', 'inception_v4', 'inception_v4_arg_scope'),
-    'inception_resnet_v2': ('nets.inception', 'inception_resnet_v2',
+    'alexnet_v2': ('slim.nets.alexnet', 'alexnet_v2', 'alexnet_v2_arg_scope'),
+    'cifarnet': ('slim.nets.cifarnet', 'cifarnet', 'cifarnet_arg_scope'),
+    'overfeat': ('slim.nets.overfeat', 'overfeat', 'overfeat_arg_scope'),
+    'vgg_a': ('slim.nets.vgg', 'vgg_a', 'vgg_arg_scope'),
+    'vgg_16': ('slim.nets.vgg', 'vgg_16', 'vgg_arg_scope'),
+    'vgg_19': ('slim.nets.vgg', 'vgg_19', 'vgg_arg_scope'),
+    'inception_v1': ('slim.nets.inception', 'inception_v1', 'inception_v3_arg_scope'),
+    'inception_v2': ('slim.nets.inception', 'inception_v2', 'inception_v3_arg_scope'),
+    'inception_v3': ('slim.nets.inception', 'inception_v3', 'inception_v3_arg_scope'),
+    'inception_v4': ('slim.nets.inception', 'inception_v4', 'inception_v4_arg_scope'),
+    'inception_resnet_v2': ('slim.nets.inception', 'inception_resnet_v2',
                             'inception_resnet_v2_arg_scope'),
-    'lenet': ('nets.lenet', 'lenet', 'lenet_arg_scope'),
-    'mobilenet_v1': ('nets.mobilenet_v1', 'mobilenet_v1', 'mobilenet_v1_arg_scope'),
-    'mobilenet_v1_075': ('nets.mobilenet_v1', 'mobilenet_v1_075', 'mobilenet_v1_arg_scope'),
-    'mobilenet_v1_050': ('nets.mobilenet_v1', 'mobilenet_v1_050', 'mobilenet_v1_arg_scope'),
-    'mobilenet_v1_025': ('nets.mobilenet_v1', 'mobilenet_v1_025', 'mobilenet_v1_arg_scope'),
-    'mobilenet_v2': ('nets.mobilenet.mobilenet_v2', 'mobilenet', 'training_scope'),
-    'mobilenet_v2_140': ('nets.mobilenet.mobilenet_v2', 'mobilenet_v2_140', 'training_scope'),
-    'mobilenet_v2_035': ('nets.mobilenet.mobilenet_v2', 'mobilenet_v2_035', 'training_scope'),
-    'mobilenet_v3_small': ('nets.mobilenet.mobilenet_v3', 'small', 'training_scope'),
-    'mobilenet_v3_large': ('nets.mobilenet.mobilenet_v3', 'large', 'training_scope'),
-    'mobilenet_v3_small_minimalistic': ('nets.mobilenet.mobilenet_v3', 'small_minimalistic',
+    'lenet': ('slim.nets.lenet', 'lenet', 'lenet_arg_scope'),
+    'mobilenet_v1': ('slim.nets.mobilenet_v1', 'mobilenet_v1', 'mobilenet_v1_arg_scope'),
+    'mobilenet_v1_075': ('slim.nets.mobilenet_v1', 'mobilenet_v1_075', 'mobilenet_v1_arg_scope'),
+    'mobilenet_v1_050': ('slim.nets.mobilenet_v1', 'mobilenet_v1_050', 'mobilenet_v1_arg_scope'),
+    'mobilenet_v1_025': ('slim.nets.mobilenet_v1', 'mobilenet_v1_025', 'mobilenet_v1_arg_scope'),
+    'mobilenet_v2': ('slim.nets.mobilenet.mobilenet_v2', 'mobilenet', 'training_scope'),
+    'mobilenet_v2_140': ('slim.nets.mobilenet.mobilenet_v2', 'mobilenet_v2_140', 'training_scope'),
+    'mobilenet_v2_035': ('slim.nets.mobilenet.mobilenet_v2', 'mobilenet_v2_035', 'training_scope'),
+    'mobilenet_v3_small': ('slim.nets.mobilenet.mobilenet_v3', 'small', 'training_scope'),
+    'mobilenet_v3_large': ('slim.nets.mobilenet.mobilenet_v3', 'large', 'training_scope'),
+    'mobilenet_v3_small_minimalistic': ('slim.nets.mobilenet.mobilenet_v3', 'small_minimalistic',
                                         'training_scope'),
-    'mobilenet_v3_large_minimalistic': ('nets.mobilenet.mobilenet_v3', 'large_minimalistic',
+    'mobilenet_v3_large_minimalistic': ('slim.nets.mobilenet.mobilenet_v3', 'large_minimalistic',
                                         'training_scope'),
-    'mobilenet_edgetpu': ('nets.mobilenet.mobilenet_v3', 'edge_tpu', 'training_scope'),
-    'mobilenet_edgetpu_075': ('nets.mobilenet.mobilenet_v3', 'edge_tpu_075', 'training_scope'),
-    'nasnet_cifar': ('nets.nasnet.nasnet', 'build_nasnet_cifar', 'nasnet_cifar_arg_scope'),
-    'nasnet_mobile': ('nets.nasnet.nasnet', 'build_nasnet_mobile', 'nasnet_mobile_arg_scope'),
-    'nasnet_large': ('nets.nasnet.nasnet', 'build_nasnet_large', 'nasnet_large_arg_scope'),
-    'pnasnet_mobile': ('nets.nasnet.pnasnet', 'build_pnasnet_mobile',
+    'mobilenet_edgetpu': ('slim.nets.mobilenet.mobilenet_v3', 'edge_tpu', 'training_scope'),
+    'mobilenet_edgetpu_075': ('slim.nets.mobilenet.mobilenet_v3', 'edge_tpu_075', 'training_scope'),
+    'nasnet_cifar': ('slim.nets.nasnet.nasnet', 'build_nasnet_cifar', 'nasnet_cifar_arg_scope'),
+    'nasnet_mobile': ('slim.nets.nasnet.nasnet', 'build_nasnet_mobile', 'nasnet_mobile_arg_scope'),
+    'nasnet_large': ('slim.nets.nasnet.nasnet', 'build_nasnet_large', 'nasnet_large_arg_scope'),
+    'pnasnet_mobile': ('slim.nets.nasnet.pnasnet', 'build_pnasnet_mobile',
                        'pnasnet_mobile_arg_scope'),
-    'pnasnet_large': ('nets.nasnet.pnasnet', 'build_pnasnet_large', 'pnasnet_large_arg_scope'),
+    'pnasnet_large': ('slim.nets.nasnet.pnasnet', 'build_pnasnet_large', 'pnasnet_large_arg_scope'),
 }
 for _depth in (50, 101, 152, 200):
   for _version in ('v1', 'v2'):
     _name = 'resnet_%s_%d' % (_version, _depth)
-    RESEARCH_SLIM[_name] = ('nets.resnet_' + _version, _name, 'resnet_arg_scope')
+    RESEARCH_SLIM[_name] = ('slim.nets.resnet_' + _version, _name, 'resnet_arg_scope')
 
 def test_registry_has_research_slims_networks_with_their_functions():
   assert nets_factory.list_networks() == sorted(RESEARCH_SLIM)

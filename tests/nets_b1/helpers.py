@@ -7,7 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 import slim
-from nets import cifarnet, inception_resnet_v2, inception_v4, lenet, mobilenet_v1
+from slim.nets import cifarnet, inception_resnet_v2, inception_v4, lenet, mobilenet_v1
 
 TABLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'tables')
 

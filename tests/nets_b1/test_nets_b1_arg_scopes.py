@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 import slim
-from nets import cifarnet, inception_resnet_v2, inception_v4, lenet, mobilenet_v1
+from slim.nets import cifarnet, inception_resnet_v2, inception_v4, lenet, mobilenet_v1
 from tests.nets_b1 import helpers
 
 

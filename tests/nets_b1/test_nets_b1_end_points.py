@@ -3,7 +3,7 @@ shapes), final_endpoint, pre-logits features and input sizes."""
 import pytest
 import tensorflow as tf
 
-from nets import cifarnet, inception_resnet_v2, inception_v4, lenet, mobilenet_v1
+from slim.nets import cifarnet, inception_resnet_v2, inception_v4, lenet, mobilenet_v1
 
 
 def placeholder(*shape):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nets import inception_resnet_v2, inception_v4, mobilenet_v1
+from slim.nets import inception_resnet_v2, inception_v4, mobilenet_v1
 
 pytestmark = pytest.mark.slow
 

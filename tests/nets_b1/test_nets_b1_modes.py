@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 import slim
-from nets import inception_resnet_v2, inception_v4, mobilenet_v1
+from slim.nets import inception_resnet_v2, inception_v4, mobilenet_v1
 from tests.nets_b1 import helpers
 
 # Autograph converts every function of a network it traces: Inception-ResNet-v2

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nets import cifarnet, inception_resnet_v2, inception_utils, inception_v4, lenet
-from nets import mobilenet_v1
+from slim.nets import cifarnet, inception_resnet_v2, inception_utils, inception_v4, lenet
+from slim.nets import mobilenet_v1
 from tests.nets_b1 import helpers
 
 pytestmark = pytest.mark.reference

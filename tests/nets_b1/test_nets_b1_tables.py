@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 import slim
-from nets import mobilenet_v1
+from slim.nets import mobilenet_v1
 from tests.nets_b1 import helpers
 
 # name -> (variables, scalars) of the full table: the figures of this layout.

@@ -7,10 +7,10 @@ import pytest
 import tensorflow as tf
 
 import slim
-from nets.mobilenet import conv_blocks as ops
-from nets.mobilenet import mobilenet
-from nets.mobilenet import mobilenet_v2
-from nets.mobilenet import mobilenet_v3
+from slim.nets.mobilenet import conv_blocks as ops
+from slim.nets.mobilenet import mobilenet
+from slim.nets.mobilenet import mobilenet_v2
+from slim.nets.mobilenet import mobilenet_v3
 from tests.nets_b2 import _modes
 
 

@@ -8,10 +8,10 @@ import pytest
 import tensorflow as tf
 
 import slim
-from nets.nasnet import nasnet
-from nets.nasnet import nasnet_utils
-from nets.nasnet import pnasnet
-from nets.nasnet.hparams import HParams
+from slim.nets.nasnet import nasnet
+from slim.nets.nasnet import nasnet_utils
+from slim.nets.nasnet import pnasnet
+from slim.nets.nasnet.hparams import HParams
 from tests.nets_b2 import _modes
 
 

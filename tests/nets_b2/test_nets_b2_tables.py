@@ -5,10 +5,10 @@ import pytest
 import tensorflow as tf
 
 import slim
-from nets.mobilenet import mobilenet_v2
-from nets.mobilenet import mobilenet_v3
-from nets.nasnet import nasnet
-from nets.nasnet import pnasnet
+from slim.nets.mobilenet import mobilenet_v2
+from slim.nets.mobilenet import mobilenet_v3
+from slim.nets.nasnet import nasnet
+from slim.nets.nasnet import pnasnet
 from tests.nets_b2 import _tables
 
 

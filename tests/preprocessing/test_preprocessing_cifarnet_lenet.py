@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from preprocessing import cifarnet_preprocessing as cifarnet
-from preprocessing import lenet_preprocessing as lenet
+from slim.preprocessing import cifarnet_preprocessing as cifarnet
+from slim.preprocessing import lenet_preprocessing as lenet
 from tests.preprocessing import preprocessing_helpers as helpers
 
 

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from preprocessing import cifarnet_preprocessing
-from preprocessing import inception_preprocessing
-from preprocessing import lenet_preprocessing
-from preprocessing import preprocessing_factory
-from preprocessing import vgg_preprocessing
+from slim.preprocessing import cifarnet_preprocessing
+from slim.preprocessing import inception_preprocessing
+from slim.preprocessing import lenet_preprocessing
+from slim.preprocessing import preprocessing_factory
+from slim.preprocessing import vgg_preprocessing
 from tests.preprocessing import preprocessing_helpers as helpers
 
 MODULES = {'cifarnet': cifarnet_preprocessing, 'inception': inception_preprocessing,

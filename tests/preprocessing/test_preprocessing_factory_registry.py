@@ -5,7 +5,7 @@ import importlib
 import numpy as np
 import pytest
 
-from preprocessing import preprocessing_factory
+from slim.preprocessing import preprocessing_factory
 from tests.preprocessing import preprocessing_helpers as helpers
 
 # research/slim's preprocessing_factory, network by network. ResNet V2 is left out:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from preprocessing import inception_preprocessing as inception
+from slim.preprocessing import inception_preprocessing as inception
 from tests.preprocessing import preprocessing_helpers as helpers
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from preprocessing import vgg_preprocessing as vgg
+from slim.preprocessing import vgg_preprocessing as vgg
 from tests.preprocessing import preprocessing_helpers as helpers
 
 

@@ -13,7 +13,7 @@ def test_quickstart_runs_the_whole_story(tmp_path):
   stale = os.path.join(workdir, 'train', 'checkpoint')
   open(stale, 'w').close()  # an earlier run's checkpoint must not be resumed
   done = subprocess.run(
-      [sys.executable, '-m', 'scripts.quickstart', '--workdir=' + workdir,
+      [sys.executable, '-m', 'slim.tools.quickstart', '--workdir=' + workdir,
        '--max_number_of_steps=40', '--num_samples=3'],
       cwd=REPO, env=dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL='2'),
       capture_output=True, text=True, timeout=600)
@@ -37,7 +37,7 @@ def test_quickstart_runs_the_whole_story(tmp_path):
 
 
 def test_quickstart_refuses_a_step_count_below_one():
-  done = subprocess.run([sys.executable, '-m', 'scripts.quickstart', '--max_number_of_steps=0'],
+  done = subprocess.run([sys.executable, '-m', 'slim.tools.quickstart', '--max_number_of_steps=0'],
                         cwd=REPO, env=dict(os.environ, PYTHONPATH=REPO), capture_output=True,
                         text=True, timeout=60)
   assert done.returncode == 1

@@ -10,8 +10,8 @@ import numpy as np
 import tensorflow as tf
 
 import slim
-from nets import nets_factory
-from scripts import export_inference_graph
+from slim.nets import nets_factory
+from slim.tools import export_inference_graph
 from tests.conftest import REPO
 
 VENV_BIN = os.path.dirname(sys.executable)

@@ -9,13 +9,13 @@ import sys
 import pytest
 import tensorflow as tf
 
-from scripts import export_inference_graph
+from slim.tools import export_inference_graph
 from tests.conftest import REPO
 from tests.tools_export import export_setup
 
 SCRIPT = os.path.join(REPO, 'scripts', 'export_inference_graph.py')
 # What pip's console script for `export_inference_graph` runs.
-CONSOLE = ('import sys; from scripts.export_inference_graph import console_main; '
+CONSOLE = ('import sys; from slim.tools.export_inference_graph import console_main; '
            'sys.exit(console_main())')
 
 DEFAULTS = {
@@ -62,7 +62,7 @@ def test_export_console_command_entry_point_in_setup_py_runs():
                   if isinstance(node, ast.Call) for keyword in node.keywords
                   if keyword.arg == 'entry_points']
   scripts = [line.replace(' ', '') for line in entry_points[0]['console_scripts']]
-  assert 'export_inference_graph=scripts.export_inference_graph:console_main' in scripts
+  assert 'export_inference_graph=slim.tools.export_inference_graph:console_main' in scripts
   done = subprocess.run([sys.executable, '-c', CONSOLE, '--model_name=lenet'], cwd=REPO,
                         capture_output=True, text=True, env=export_setup.subprocess_env(),
                         timeout=60)

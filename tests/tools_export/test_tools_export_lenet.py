@@ -7,9 +7,9 @@ import numpy as np
 import tensorflow as tf
 
 import slim
-from datasets import download_and_convert_digits
-from nets import nets_factory
-from preprocessing import preprocessing_factory
+from slim.datasets import download_and_convert_digits
+from slim.nets import nets_factory
+from slim.preprocessing import preprocessing_factory
 from tests.tools_export import export_setup
 
 NUM_TEST = 50

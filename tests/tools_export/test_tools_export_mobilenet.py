@@ -7,7 +7,7 @@ import numpy as np
 import tensorflow as tf
 from google.protobuf import text_format
 
-from preprocessing import preprocessing_factory
+from slim.preprocessing import preprocessing_factory
 from tests.tools_export import export_setup
 
 SIZE = 64

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from preprocessing import preprocessing_factory
-from scripts import classify_images
+from slim.preprocessing import preprocessing_factory
+from slim.tools import classify_images
 from tests.tools_export import export_setup
 
 

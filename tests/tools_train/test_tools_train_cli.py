@@ -8,10 +8,10 @@ import runpy
 import pytest
 import setuptools
 
-from scripts import _cli
-from scripts import download_and_convert_data
-from scripts import eval_image_classifier
-from scripts import train_image_classifier
+from slim.tools import _cli
+from slim.tools import download_and_convert_data
+from slim.tools import eval_image_classifier
+from slim.tools import train_image_classifier
 from tests.conftest import REPO
 from tests.tools_train import tools_train_helpers as helpers
 
@@ -231,7 +231,7 @@ def test_setup_entry_points_are_console_mains_returning_the_status(monkeypatch, 
                                'classify_images'}
   for name, target in entry_points.items():
     module_name, function = target.split(':')
-    assert module_name == 'scripts.' + name and function == 'console_main'
+    assert module_name == 'slim.tools.' + name and function == 'console_main'
     # pip's console script runs sys.exit(console_main()): the status of a bad flag is 2.
     console_main = getattr(importlib.import_module(module_name), function)
     argv, status = BAD_VALUES[name]

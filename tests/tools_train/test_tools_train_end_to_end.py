@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from scripts import download_and_convert_data
-from scripts import eval_image_classifier
-from scripts import train_image_classifier
+from slim.tools import download_and_convert_data
+from slim.tools import eval_image_classifier
+from slim.tools import train_image_classifier
 from tests.conftest import REPO
 from tests.tools_train import tools_train_helpers as helpers
 

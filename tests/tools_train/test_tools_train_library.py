@@ -7,13 +7,13 @@ import pytest
 import tensorflow as tf
 
 import slim
-from datasets import dataset_factory
-from deployment import model_deploy
-from preprocessing import preprocessing_factory
-from scripts import _cli
-from scripts import _common
-from scripts import eval_image_classifier
-from scripts import train_image_classifier as train
+from slim.datasets import dataset_factory
+from slim.deployment import model_deploy
+from slim.preprocessing import preprocessing_factory
+from slim.tools import _cli
+from slim.tools import _common
+from slim.tools import eval_image_classifier
+from slim.tools import train_image_classifier as train
 
 _v1 = tf.compat.v1
 
@@ -189,7 +189,7 @@ def test_progress_line():
 
 
 def test_image_batches_of_the_digits(digits_dir):
-  from datasets import download_and_convert_digits  # pylint: disable=import-outside-toplevel
+  from slim.datasets import download_and_convert_digits  # pylint: disable=import-outside-toplevel
   expected = sorted(download_and_convert_digits.load_splits()['test'][1])
   dataset = dataset_factory.get_dataset('digits', 'test', digits_dir)
   preprocessing_fn = preprocessing_factory.get_preprocessing('lenet')

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import tensorflow as tf
 
-from scripts import quickstart
+from slim.tools import quickstart
 from tests.conftest import REPO
 
 # The README's main job (scripts/quickstart.py): LeNet on the digits.
@@ -25,8 +25,8 @@ def environment():
 
 
 def command(tool, *args):
-  """The command line of `python -m scripts.<tool> args...`."""
-  return [sys.executable, '-m', 'scripts.' + tool] + [str(arg) for arg in args]
+  """The command line of `python -m slim.tools.<tool> args...`."""
+  return [sys.executable, '-m', 'slim.tools.' + tool] + [str(arg) for arg in args]
 
 
 def run_tool(tool, *args, timeout=300):
@@ -49,7 +49,7 @@ def write_digit_folders(images_dir, classes, per_class):
   """PNG files of the first `per_class` training digits of each class in `classes`,
   one sub-folder per class ('digit_<d>')."""
   from PIL import Image  # pylint: disable=import-outside-toplevel
-  from datasets import download_and_convert_digits  # pylint: disable=import-outside-toplevel
+  from slim.datasets import download_and_convert_digits  # pylint: disable=import-outside-toplevel
   images, labels = download_and_convert_digits.load_splits()['train']
   for digit in classes:
     folder = os.path.join(images_dir, 'digit_%d' % digit)

@@ -198,9 +198,13 @@ def test_get_or_create_eval_step(graph):
      r'received -1'),
     (lambda: slim.evaluation.evaluation_loop('', 'dir', None, summary_op=tf.constant('')),
      r'evaluation_loop: logdir cannot be None when there is a summary_op to write'),
-    (lambda: list(slim.evaluation.checkpoints_iterator('dir', timeout_fn=3)),
-     r'checkpoints_iterator: timeout_fn must be callable or None, received 3'),
 ])
 def test_evaluation_argument_errors(graph, call, message):
   with pytest.raises(ValueError, match=message):
     call()
+
+
+def test_checkpoints_iterator_needs_a_callable_timeout_fn():
+  with pytest.raises(TypeError, match=r'checkpoints_iterator: timeout_fn must be callable or '
+                                      r'None, received 3'):
+    list(slim.evaluation.checkpoints_iterator('dir', timeout_fn=3))

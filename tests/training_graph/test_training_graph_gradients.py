@@ -177,8 +177,8 @@ def test_create_train_op_errors(graph):
   with pytest.raises(ValueError, match=r'create_train_op: clip_gradient_norm must be a '
                                        r'number >= 0 \(0: no clipping\), received -1'):
     slim.learning.create_train_op(loss, sgd, clip_gradient_norm=-1)
-  with pytest.raises(ValueError, match=r'create_train_op: transform_grads_fn must be '
-                                       r'callable or None, received 3'):
+  with pytest.raises(TypeError, match=r'create_train_op: transform_grads_fn must be '
+                                      r'callable or None, received 3'):
     slim.training.create_train_op(loss, sgd, transform_grads_fn=3)
   assert _v1.get_collection(_v1.GraphKeys.TRAIN_OP) == []
 

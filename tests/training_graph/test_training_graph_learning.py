@@ -175,8 +175,6 @@ def test_train_without_init_op_is_not_ready(tmp_path):
                                  r'received -1'),
     (dict(trace_every_n_steps=0), r'train: trace_every_n_steps must be a positive int or None, '
                                   r'received 0'),
-    (dict(init_fn='restore'), r'train: init_fn must be callable or None, received \'restore\''),
-    (dict(train_step_fn=None), r'train: train_step_fn must be callable, received None'),
     (dict(sync_optimizer='sync'), r'`sync_optimizer` must be a tf.train.SyncReplicasOptimizer '
                                   r'\(or a list of them\), received \'sync\''),
 ])
@@ -187,6 +185,16 @@ def test_train_argument_errors(tmp_path, kwargs, message):
     with pytest.raises(ValueError, match=message):
       slim.learning.train(**arguments)
     assert not _v1.get_default_graph().finalized
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(init_fn='restore'), r'train: init_fn must be callable or None, received \'restore\''),
+    (dict(train_step_fn=None), r'train: train_step_fn must be callable, received None'),
+])
+def test_train_needs_callables(tmp_path, kwargs, message):
+  with tf.Graph().as_default():
+    with pytest.raises(TypeError, match=message):
+      slim.learning.train(logistic_train_op(), str(tmp_path), **kwargs)
 
 
 def test_train_sync_optimizer_with_startup_delay_is_an_error(tmp_path):

@@ -16,7 +16,7 @@ from tests.conftest import REPO
 def digits():
   """The digits at 28x28 as floats in [0, 1]: ((train_x, train_y), (test_x, test_y)),
   1500 / 297 examples (the `datasets` split)."""
-  from datasets import download_and_convert_digits  # pylint: disable=import-outside-toplevel
+  from slim.datasets import download_and_convert_digits  # pylint: disable=import-outside-toplevel
   splits = download_and_convert_digits.load_splits()
   return tuple((images.astype(np.float32) / 255.0, labels)
                for images, labels in (splits['train'], splits['test']))

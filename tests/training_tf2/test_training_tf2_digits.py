@@ -8,8 +8,8 @@ import pytest
 import tensorflow as tf
 
 import slim
-from datasets import dataset_factory
-from datasets import download_and_convert_digits
+from slim.datasets import dataset_factory
+from slim.datasets import download_and_convert_digits
 from slim.training import checkpoints
 from slim.training import eval_loop
 from slim.training import loop

@@ -1,0 +1,1 @@
+"""Dataset descriptions, converters to TFRecord, and dataset_factory."""

@@ -1,0 +1,1 @@
+"""model_deploy: clones over devices and parameter servers, and tf.distribute."""

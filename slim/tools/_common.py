@@ -1,0 +1,207 @@
+"""What train_image_classifier and eval_image_classifier share: the checks of the
+dataset, network and preprocessing flags, the input pipeline, and the CPU split.
+"""
+import tensorflow as tf
+
+import slim
+from slim.datasets import dataset_factory
+from slim.deployment.distribution import local_device_count
+from slim.nets import nets_factory
+from slim.preprocessing import preprocessing_factory
+from slim.tools._cli import Flag
+from slim.tools._cli import FlagError
+
+__all__ = ['check_at_least', 'check_checkpoint', 'check_dataset', 'check_model', 'dataset_flags',
+           'histogram_summary', 'image_batches', 'image_summary', 'scalar_summary', 'split_cpu']
+
+_CONVERT_HINT = 'download_and_convert_data --dataset_name=%s --dataset_dir=%s'
+
+
+def dataset_flags(split_name, purpose):
+  """The flags of the dataset, the network and its preprocessing that the tools share.
+
+  Args:
+    split_name: the default of --dataset_split_name.
+    purpose: what the split is for ('train', 'evaluate').
+  """
+  return [
+      Flag('dataset_name', 'imagenet', str, 'the dataset (datasets/dataset_factory.py)'),
+      Flag('dataset_split_name', split_name, str, 'the split to %s on' % purpose),
+      Flag('dataset_dir', None, str, 'the directory of the dataset\'s TFRecords (required)'),
+      Flag('labels_offset', 0, int, 'subtracted from the labels (1 for networks without the '
+                                    'background class on 1001-class ImageNet)'),
+      Flag('model_name', 'inception_v3', str, 'the network (nets/nets_factory.py)'),
+      Flag('preprocessing_name', None, str, 'the preprocessing (unset: the network\'s)'),
+      Flag('use_grayscale', False, bool, 'a 1-channel network: RGB images are converted to '
+                                         'grayscale (1-channel ones are taken as they are)'),
+  ]
+
+
+def check_at_least(values, minimum, names, allow_none=False):
+  """Raises a FlagError for the first flag of `names` below `minimum`.
+
+  Args:
+    values: {flag name: value}.
+    minimum: the least value allowed.
+    names: the flags to check.
+    allow_none: whether None (unset) is allowed.
+  """
+  for name in names:
+    value = values[name]
+    if value is None and allow_none:
+      continue
+    if value is None or value < minimum:
+      raise FlagError('--%s must be at least %s, received %s' % (name, minimum, value))
+
+
+def check_dataset(dataset_name, dataset_split_name, dataset_dir, labels_offset):
+  """Checks that `dataset_dir` holds the TFRecords of the split and that the labels
+  offset leaves classes; returns the `slim.dataset.Dataset` of the split.
+
+  Raises:
+    FlagError: an unknown dataset or split, a missing or empty `dataset_dir`, or a
+      labels offset out of range.
+  """
+  try:
+    spec = dataset_factory.get_spec(dataset_name)
+  except ValueError as error:
+    raise FlagError('--dataset_name: %s' % error) from None
+  convert = _CONVERT_HINT % (dataset_name, dataset_dir or 'DIR')
+  if not dataset_dir:
+    raise FlagError('--dataset_dir is required: the directory of the TFRecords of --dataset_name='
+                    '%s; make them with: %s' % (dataset_name, convert))
+  if not tf.io.gfile.isdir(dataset_dir):
+    raise FlagError('--dataset_dir=%s is not a directory; convert the dataset first: %s'
+                    % (dataset_dir, convert))
+  try:
+    dataset = spec.get_split(dataset_split_name, dataset_dir)
+  except ValueError as error:
+    raise FlagError('--dataset_split_name: %s' % error) from None
+  if not tf.io.gfile.glob(dataset.data_sources):
+    raise FlagError('--dataset_dir=%s holds no file of split %r (%s); convert the dataset '
+                    'first: %s' % (dataset_dir, dataset_split_name, dataset.data_sources,
+                                   convert))
+  if not 0 <= labels_offset < dataset.num_classes:
+    raise FlagError('--labels_offset must be in [0, %d) for %s (%d classes), received %d'
+                    % (dataset.num_classes, dataset_name, dataset.num_classes, labels_offset))
+  return dataset
+
+
+def check_model(model_name, preprocessing_name, image_size, image_size_flag):
+  """Checks the network, its preprocessing and the image size.
+
+  Raises:
+    FlagError: an unknown network or preprocessing, or an image size below 1.
+  """
+  try:
+    nets_factory.get_network_spec(model_name)
+  except ValueError as error:
+    raise FlagError('--model_name: %s' % error) from None
+  try:
+    preprocessing_factory.preprocessing_name_for(preprocessing_name or model_name)
+  except ValueError as error:
+    raise FlagError('--preprocessing_name: %s' % error) from None
+  if image_size is not None and image_size < 1:
+    raise FlagError('--%s must be a positive number of pixels, received %d'
+                    % (image_size_flag, image_size))
+
+
+def check_checkpoint(flag, checkpoint_path):
+  """Checks that `checkpoint_path` is a checkpoint or a directory holding one.
+
+  Raises:
+    FlagError: neither.
+  """
+  if tf.io.gfile.isdir(checkpoint_path):
+    if tf.train.latest_checkpoint(checkpoint_path) is None:
+      raise FlagError('--%s=%s is a directory without a checkpoint; give a directory that '
+                      'training wrote to, or a checkpoint file prefix such as '
+                      'DIR/model.ckpt-1000' % (flag, checkpoint_path))
+  elif not (tf.io.gfile.exists(checkpoint_path + '.index') or
+            tf.io.gfile.exists(checkpoint_path)):
+    raise FlagError('--%s=%s is not a checkpoint: give a checkpoint file prefix such as '
+                    'DIR/model.ckpt-1000 (with its .index file) or its directory'
+                    % (flag, checkpoint_path))
+
+
+def scalar_summary(tag, value):
+  """A scalar summary tagged `tag` exactly. (`tf.compat.v1.summary.scalar` derives the
+  tag from a unique op name: 'total_loss' becomes 'total_loss_1' beside the tensor
+  'total_loss'.)"""
+  return tf.raw_ops.ScalarSummary(tags=tag, values=value)
+
+
+def histogram_summary(tag, values):
+  """A histogram summary tagged `tag` exactly."""
+  return tf.raw_ops.HistogramSummary(tag=tag, values=values)
+
+
+def image_summary(tag, images, max_outputs=3):
+  """An image summary of the first `max_outputs` of `images`, tagged '<tag>/image/<i>'."""
+  return tf.raw_ops.ImageSummary(tag=tag, tensor=images, max_images=max_outputs)
+
+
+def split_cpu(num_devices):
+  """Splits the CPU into `num_devices` logical devices (CPU:0, CPU:1, ...).
+
+  Must run before TensorFlow initializes its runtime; `DeploymentConfig` then puts
+  CPU clone i on CPU:<i>. Does nothing when the CPU already has that many.
+
+  Returns:
+    The number of logical CPU devices.
+  """
+  if local_device_count('CPU') >= num_devices:
+    return local_device_count('CPU')
+  try:
+    tf.config.set_logical_device_configuration(
+        tf.config.list_physical_devices('CPU')[0],
+        [tf.config.LogicalDeviceConfiguration()] * num_devices)
+  except RuntimeError:  # the runtime is already running (e.g. a second call in one process)
+    tf.compat.v1.logging.warning('The CPU could not be split into %d devices: the clones '
+                                 'share the CPU devices there are.', num_devices)
+  return local_device_count('CPU')
+
+
+def image_batches(dataset, preprocessing_fn, image_size, batch_size, labels_offset=0,
+                  num_readers=1, num_preprocessing_threads=4, is_training=True,
+                  num_prefetch=2):
+  """A graph-mode iterator of `(images, labels)` batches of `dataset`.
+
+  The records are read by the slim.data provider's tf.data pipeline, each image
+  preprocessed to `image_size` x `image_size` (images of one channel, grayscale
+  already, with `use_grayscale=False`), and `labels_offset` subtracted
+  from the labels. For training the records are shuffled (in a buffer of 20
+  batches, as research/slim's queue), repeated and every batch is full; for
+  evaluation they are read once in order, the last batch possibly smaller.
+
+  Args:
+    dataset: a `slim.dataset.Dataset` with 'image' and 'label' items.
+    preprocessing_fn: `fn(image, height, width, **options)` from preprocessing_factory.
+    image_size: the height and width of the images.
+    batch_size: images per batch.
+    labels_offset: subtracted from the labels (default 0).
+    num_readers: files read in parallel (default 1).
+    num_preprocessing_threads: parallel preprocessing calls (default 4).
+    is_training: shuffle and repeat (default True), or one ordered pass.
+    num_prefetch: batches prefetched (default 2).
+
+  Returns:
+    A `tf.compat.v1.data.Iterator`; `get_next()` gives float32 images
+    [batch, size, size, channels] and int64 labels [batch].
+  """
+  records = slim.data.dataset_data_provider.make_tf_dataset(
+      dataset, items=['image', 'label'], num_readers=num_readers, shuffle=is_training,
+      num_epochs=None if is_training else 1,
+      shuffle_buffer_size=max(20 * batch_size, 1))
+
+  def prepare(item):
+    image = item['image']
+    # One channel is grayscale already: `use_grayscale` converts RGB images only.
+    options = {'use_grayscale': False} if image.shape[-1] == 1 else {}
+    image = preprocessing_fn(image, image_size, image_size, **options)
+    label = tf.cast(tf.reshape(item['label'], []), tf.int64) - labels_offset
+    return image, label
+
+  batches = records.map(prepare, num_parallel_calls=num_preprocessing_threads)
+  batches = batches.batch(batch_size, drop_remainder=is_training)
+  return slim.data.dataset_data_provider.graph_iterator(batches.prefetch(num_prefetch))

@@ -1,0 +1,478 @@
+"""Export a registered network for inference: GraphDef, SavedModel and TFLite.
+
+The library behind scripts/export_inference_graph.py. Every export starts from a
+`ClassifierSpec` (the network, its classes, input size and channels, and its
+preprocessing):
+
+    spec = classifier_spec('lenet', 'digits', use_grayscale=True)
+    write_inference_graph(spec, '/tmp/lenet.pb')             # names, no weights
+    module = serving_module(spec, '/tmp/train/model.ckpt-1000')
+    write_saved_model(module, '/tmp/lenet_serving')
+    write_tflite('/tmp/lenet_serving', '/tmp/lenet.tflite')
+
+The SavedModel's `serving_default` signature takes `images`, float32
+`[batch, size, size, channels]` already preprocessed as in evaluation, and
+returns `logits` and `probabilities` (`[batch, num_classes]`, float32) and
+`classes` (int64 `[batch]`): argmax of the logits plus the labels offset, that
+is the label of the dataset (the line of its labels.txt). With
+`encoded_image_signature=True`, `serving_encoded` takes `encoded_images`
+(string `[batch]`: PNG, JPEG, GIF or BMP bytes), decodes them and applies the
+network's evaluation preprocessing before the same network and outputs.
+"""
+import collections
+import os
+import typing
+import uuid
+import warnings
+
+import numpy as np
+import tensorflow as tf
+
+import slim
+from slim.datasets import dataset_factory
+from slim.nets import nets_factory
+from slim.preprocessing import preprocessing_factory
+from slim.training import checkpoints
+from slim.training import restore
+
+__all__ = ['ClassifierSpec', 'SERVING_DEFAULT', 'SERVING_ENCODED', 'check_checkpoint_fits',
+           'classifier_spec', 'describe_signatures', 'representative_images', 'serving_module',
+           'write_inference_graph', 'write_saved_model', 'write_tflite']
+
+SERVING_DEFAULT = 'serving_default'
+SERVING_ENCODED = 'serving_encoded'
+INPUT_NODE = 'input'  # the GraphDef's placeholder, as research/slim names it
+
+
+class ClassifierSpec(typing.NamedTuple):
+  """What an export needs to know of the classifier.
+
+  Fields:
+    model_name: the registered network.
+    num_classes: the classes of the network's logits (the dataset's minus
+      `labels_offset`).
+    labels_offset: added to the argmax of the logits to give the dataset label.
+    image_size: the height and width of the network's input.
+    num_channels: 1 (grayscale) or 3.
+    batch_size: the batch size of the inputs, None for any.
+    preprocessing_name: the preprocessing_factory name of the evaluation
+      preprocessing.
+  """
+  model_name: str
+  num_classes: int
+  labels_offset: int
+  image_size: int
+  num_channels: int
+  batch_size: typing.Optional[int]
+  preprocessing_name: str
+
+  def network_fn(self, is_training=False):
+    """The nets_factory function of the network, with this spec's classes."""
+    return nets_factory.get_network_fn(self.model_name, num_classes=self.num_classes,
+                                       is_training=is_training)
+
+  def image_shape(self):
+    return [self.batch_size, self.image_size, self.image_size, self.num_channels]
+
+
+def _check_optional_positive(name, value):
+  if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+    raise ValueError('%s must be a positive int (or unset), received %r' % (name, value))
+
+
+def classifier_spec(model_name, dataset_name='imagenet', dataset_dir=None, labels_offset=0,
+                    image_size=None, use_grayscale=False, batch_size=None,
+                    preprocessing_name=None):
+  """The `ClassifierSpec` of a network trained on a dataset, as research/slim builds it.
+
+  Args:
+    model_name: a registered network ('inception_v3').
+    dataset_name: the dataset that fixes the number of classes (default 'imagenet').
+    dataset_dir: the dataset's directory, for datasets described by their
+      conversion (default None).
+    labels_offset: labels below it are not classes of the network (default 0;
+      1 for the ImageNet checkpoints without a background class).
+    image_size: the input size (default None: the network's default).
+    use_grayscale: the network takes one channel instead of three (default False).
+    batch_size: the batch size of the inputs (default None: any).
+    preprocessing_name: the evaluation preprocessing (default None: the network's).
+
+  Returns:
+    A `ClassifierSpec`.
+
+  Raises:
+    ValueError: an unknown network, dataset or preprocessing, or a bad number.
+  """
+  try:
+    network = nets_factory.get_network_spec(model_name)
+  except ValueError as error:
+    raise ValueError('--model_name: %s' % error) from None
+  try:
+    dataset = dataset_factory.get_spec(dataset_name)
+  except ValueError as error:
+    raise ValueError('--dataset_name: %s' % error) from None
+  some_split = sorted(dataset.splits(dataset_dir or None))[0]
+  num_classes = dataset.get_split(some_split, dataset_dir or '').num_classes
+  if isinstance(labels_offset, bool) or not isinstance(labels_offset, int) or \
+      not 0 <= labels_offset < num_classes:
+    raise ValueError('--labels_offset must be an int in [0, %d) (dataset %s has %d classes), '
+                     'received %r' % (num_classes, dataset_name, num_classes, labels_offset))
+  _check_optional_positive('--image_size', image_size)
+  _check_optional_positive('--batch_size', batch_size)
+  try:
+    preprocessing_name = preprocessing_factory.preprocessing_name_for(
+        preprocessing_name or model_name)
+  except ValueError as error:
+    raise ValueError('--preprocessing_name: %s' % error) from None
+  return ClassifierSpec(model_name, num_classes - labels_offset, labels_offset,
+                        image_size or network.default_image_size, 1 if use_grayscale else 3,
+                        batch_size, preprocessing_name)
+
+
+# Checkpoints.
+
+def _shape_hint(spec, shape, checkpoint_shape):
+  """What probably differs between the network and the checkpoint, as a flag to change."""
+  if len(shape) != len(checkpoint_shape):
+    return ''
+  if len(shape) == 4 and shape[:2] == checkpoint_shape[:2] and shape[3] == checkpoint_shape[3] \
+      and checkpoint_shape[2] in (1, 3) and shape[2] != checkpoint_shape[2]:
+    return (' The checkpoint takes %d-channel images: %s --use_grayscale.'
+            % (checkpoint_shape[2], 'pass' if checkpoint_shape[2] == 1 else 'drop'))
+  if shape[:-1] == checkpoint_shape[:-1] and shape[-1] == spec.num_classes:
+    wanted = checkpoint_shape[-1]
+    return (' The checkpoint has %d classes; the network is built with the classes of '
+            '--dataset_name minus --labels_offset (%d here): change them so that this makes '
+            '%d.' % (wanted, spec.num_classes, wanted))
+  return ' Was it trained with another --image_size (here %d)?' % spec.image_size
+
+
+def check_checkpoint_fits(spec, checkpoint_path, variable_shapes):
+  """Checks that a checkpoint holds every variable of the network, with its shape.
+
+  Args:
+    spec: the `ClassifierSpec` the network was built from (for the hints).
+    checkpoint_path: a checkpoint prefix or a directory (its latest checkpoint).
+    variable_shapes: a dict from checkpoint name to the shape (list) of the
+      network's variable.
+
+  Returns:
+    The checkpoint prefix.
+
+  Raises:
+    ValueError: no checkpoint there, or a variable missing or of another shape
+      (the message says which flag probably differs).
+  """
+  checkpoint_path = checkpoints.resolve_checkpoint('--checkpoint_path', checkpoint_path)
+  stored = tf.train.load_checkpoint(checkpoint_path).get_variable_to_shape_map()
+  missing = [name for name in variable_shapes if name not in stored]
+  if missing:
+    raise ValueError(
+        '--checkpoint_path: %s lacks %d of the %d variables of %s (first: %s); is it a '
+        'checkpoint of --model_name=%s? It holds e.g. %s'
+        % (checkpoint_path, len(missing), len(variable_shapes), spec.model_name, missing[0],
+           spec.model_name, ', '.join(sorted(stored)[:3])))
+  for name, shape in variable_shapes.items():
+    if list(shape) != list(stored[name]):
+      raise ValueError('--checkpoint_path: %s has shape %s in the network but %s in %s.%s'
+                       % (name, list(shape), list(stored[name]), checkpoint_path,
+                          _shape_hint(spec, list(shape), list(stored[name]))))
+  return checkpoint_path
+
+
+# The GraphDef.
+
+def _tensor_summary(tensor):
+  shape = '[%s]' % ', '.join('?' if dim is None else str(dim) for dim in tensor.shape.as_list())
+  return '%s %s %s' % (tensor.op.name, tensor.dtype.name, shape)
+
+
+def write_inference_graph(spec, output_file, is_training=False, as_text=False,
+                          checkpoint_path=None):
+  """Writes the GraphDef of the network fed by the float placeholder 'input'.
+
+  The graph holds the architecture only (variables, no values), as research/slim's
+  export_inference_graph writes it for freeze_graph.
+
+  Args:
+    spec: a `ClassifierSpec`.
+    output_file: the file to write (a temporary name renamed when complete).
+    is_training: build batch norm and dropout in training mode (default False).
+    as_text: write the text format instead of the binary one (default False).
+    checkpoint_path: if given, checked to hold every variable of the graph
+      (default None).
+
+  Returns:
+    An OrderedDict {'input': ..., 'logits': ..., 'predictions': ...} of
+    'node dtype [shape]' descriptions (node names as freeze_graph takes them).
+
+  Raises:
+    ValueError: the checkpoint does not fit the network.
+  """
+  with tf.Graph().as_default() as graph:
+    images = tf.compat.v1.placeholder(tf.float32, spec.image_shape(), name=INPUT_NODE)
+    logits, end_points = spec.network_fn(is_training)(images)
+    if checkpoint_path:
+      check_checkpoint_fits(spec, checkpoint_path, {
+          checkpoints.variable_name(var): var.shape.as_list()
+          for var in slim.get_model_variables()})
+    nodes = collections.OrderedDict([('input', images), ('logits', logits)])
+    if 'Predictions' in end_points:
+      nodes['predictions'] = end_points['Predictions']
+    graph_def = graph.as_graph_def()
+  data = str(graph_def).encode('utf-8') if as_text else graph_def.SerializeToString()
+  _write_file_atomically(output_file, data)
+  return collections.OrderedDict((key, _tensor_summary(t)) for key, t in nodes.items())
+
+
+# The SavedModel.
+
+def _prepare_image(spec, preprocessing_fn, image):
+  """One decoded image (any channels) to the network's input, as evaluation does.
+
+  Color images (3 or 4 channels: alpha dropped) go to a grayscale network
+  through the preprocessing's `use_grayscale`; grayscale ones (1 or 2
+  channels) are repeated to RGB for a color network.
+  """
+  size = spec.image_size
+
+  def from_gray():
+    gray = tf.ensure_shape(image[..., :1], [None, None, 1])
+    if spec.num_channels == 3:
+      gray = tf.image.grayscale_to_rgb(gray)
+    return preprocessing_fn(gray, size, size, use_grayscale=False)
+
+  def from_color():
+    rgb = tf.ensure_shape(image[..., :3], [None, None, 3])
+    return preprocessing_fn(rgb, size, size, use_grayscale=spec.num_channels == 1)
+
+  channels = image.shape[-1]
+  if channels is not None:
+    prepared = from_color() if channels >= 3 else from_gray()
+  else:
+    prepared = tf.cond(tf.shape(image)[-1] >= 3, from_color, from_gray)
+  return tf.ensure_shape(tf.cast(prepared, tf.float32), [size, size, spec.num_channels])
+
+
+class _Classifier(tf.Module):
+  """The network (a built, restored `slim.Model`) and its serving functions."""
+
+  def __init__(self, spec, model):
+    super(_Classifier, self).__init__(name='classifier')
+    self.spec = spec
+    self.model = model
+    self._preprocessing_fn = preprocessing_factory.get_preprocessing(spec.preprocessing_name)
+    self.serve = tf.function(self._classify, input_signature=[
+        tf.TensorSpec(spec.image_shape(), tf.float32, name='images')])
+    self.serve_encoded = tf.function(self._classify_encoded, input_signature=[
+        tf.TensorSpec([spec.batch_size], tf.string, name='encoded_images')])
+
+  def _classify(self, images):
+    logits, end_points = self.model(images)
+    probabilities = end_points.get('Predictions')
+    if probabilities is None:
+      probabilities = tf.nn.softmax(logits)
+    classes = tf.argmax(logits, axis=-1)
+    if self.spec.labels_offset:
+      classes += self.spec.labels_offset
+    return {'logits': logits, 'probabilities': probabilities, 'classes': classes}
+
+  def _classify_encoded(self, encoded_images):
+    def decode_and_prepare(data):
+      image = tf.io.decode_image(data, channels=0, expand_animations=False)
+      return _prepare_image(self.spec, self._preprocessing_fn, image)
+
+    images = tf.map_fn(decode_and_prepare, encoded_images,
+                       fn_output_signature=tf.TensorSpec(self.spec.image_shape()[1:], tf.float32))
+    return self._classify(images)
+
+  def signatures(self, encoded_image_signature=False):
+    """{signature key: concrete function} of the SavedModel."""
+    functions = {SERVING_DEFAULT: self.serve.get_concrete_function()}
+    if encoded_image_signature:
+      functions[SERVING_ENCODED] = self.serve_encoded.get_concrete_function()
+    return functions
+
+
+def serving_module(spec, checkpoint_path):
+  """The network in evaluation mode with the checkpoint's values, ready to save.
+
+  The variables are restored by name (TF-Slim checkpoints, as
+  `tf.compat.v1.train.Saver` writes them); every variable of the network must be
+  in the checkpoint with its shape.
+
+  Args:
+    spec: a `ClassifierSpec`.
+    checkpoint_path: a checkpoint prefix or a directory (its latest checkpoint).
+
+  Returns:
+    A `tf.Module` with `serve` (images) and `serve_encoded` (encoded images)
+    `tf.function`s and `signatures(encoded_image_signature)`.
+
+  Raises:
+    ValueError: no checkpoint there, or it does not fit the network.
+  """
+  model = slim.Model(spec.network_fn(is_training=False), name=spec.model_name)
+  model(tf.zeros([1] + spec.image_shape()[1:]))
+  checkpoint_path = check_checkpoint_fits(spec, checkpoint_path, {
+      name: var.shape.as_list() for name, var in model.variables_by_name.items()})
+  restore.restore_checkpoint(model, checkpoint_path)
+  return _Classifier(spec, model)
+
+
+def describe_signatures(signatures):
+  """Lines naming each signature's inputs and outputs with their dtypes and shapes."""
+  def shape(value):
+    return '[%s]' % ', '.join('-1' if dim is None else str(dim) for dim in value.shape.as_list())
+
+  lines = []
+  for key, function in signatures.items():
+    lines.append('  signature %s:' % key)
+    positional, named = function.structured_input_signature
+    inputs = dict(named, **{value.name: value for value in positional})
+    for name, value in sorted(inputs.items()):
+      lines.append('    input  %s: %s %s' % (name, value.dtype.name, shape(value)))
+    for name, value in sorted(function.structured_outputs.items()):
+      lines.append('    output %s: %s %s' % (name, value.dtype.name, shape(value)))
+  return lines
+
+
+def write_saved_model(module, saved_model_dir, encoded_image_signature=False,
+                      overwrite=False):
+  """Saves the serving module as a SavedModel, written beside and renamed.
+
+  Args:
+    module: the module of `serving_module`.
+    saved_model_dir: the SavedModel directory; it must not exist or be empty
+      unless `overwrite`.
+    encoded_image_signature: add the `serving_encoded` signature (default False).
+    overwrite: replace an existing directory (default False).
+
+  Returns:
+    The signatures written, {key: concrete function}.
+
+  Raises:
+    ValueError: `saved_model_dir` exists, is not empty, and not `overwrite`.
+  """
+  check_saved_model_dir(saved_model_dir, overwrite)
+  signatures = module.signatures(encoded_image_signature)
+  staging = _temporary_name(saved_model_dir)
+  try:
+    tf.saved_model.save(module, staging, signatures=signatures)
+    _replace_directory(staging, saved_model_dir)
+  finally:
+    if tf.io.gfile.exists(staging):
+      tf.io.gfile.rmtree(staging)
+  return signatures
+
+
+def check_saved_model_dir(saved_model_dir, overwrite):
+  """Raises ValueError if `saved_model_dir` is a file, or a non-empty directory
+  not to `overwrite`."""
+  if not tf.io.gfile.exists(saved_model_dir):
+    return
+  if not tf.io.gfile.isdir(saved_model_dir):
+    raise ValueError('--saved_model_dir: %s is a file; give a directory' % saved_model_dir)
+  if tf.io.gfile.listdir(saved_model_dir) and not overwrite:
+    raise ValueError('--saved_model_dir: %s exists and is not empty; pass --overwrite to '
+                     'replace it, or choose another directory' % saved_model_dir)
+
+
+# TFLite.
+
+def representative_images(spec, dataset_name, dataset_dir, split_name='train', count=100):
+  """Up to `count` images of a dataset split, preprocessed for evaluation, for int8 calibration.
+
+  Returns:
+    A float32 array [n, size, size, channels], n <= count, in the split's order.
+
+  Raises:
+    ValueError: unknown dataset or split, or no data files in `dataset_dir`.
+  """
+  preprocessing_fn = preprocessing_factory.get_preprocessing(spec.preprocessing_name)
+  try:
+    dataset = dataset_factory.get_dataset(dataset_name, split_name, dataset_dir)
+    items = slim.dataset_data_provider.make_tf_dataset(dataset, items=['image'], shuffle=False,
+                                                       num_epochs=1)
+  except ValueError as error:
+    raise ValueError('--dataset_dir: %s' % error) from None
+  images = items.take(count).map(lambda item: _prepare_image(spec, preprocessing_fn,
+                                                             item['image']))
+  batches = [batch.numpy() for batch in images.batch(count)]
+  if not batches:
+    raise ValueError('--dataset_dir: split %s of %s in %s has no images for the int8 '
+                     'calibration' % (split_name, dataset_name, dataset_dir))
+  return np.concatenate(batches)
+
+
+def write_tflite(saved_model_dir, tflite_file, quantize='float', calibration_images=None):
+  """Converts the `serving_default` signature of a SavedModel to a TFLite file.
+
+  Args:
+    saved_model_dir: a SavedModel of `write_saved_model`.
+    tflite_file: the file to write (a temporary name renamed when complete).
+    quantize: 'float' (float32 weights and activations) or 'int8' (weights and
+      activations in int8, calibrated on `calibration_images`; the inputs and
+      outputs stay float32 and int64). Default 'float'.
+    calibration_images: float32 [n, size, size, channels] network inputs, for 'int8'.
+
+  Returns:
+    The size of the file in bytes.
+
+  Raises:
+    ValueError: an unknown `quantize`, or 'int8' without images.
+  """
+  if quantize not in ('float', 'int8'):
+    raise ValueError("--tflite_quantize must be 'float' or 'int8', received %r" % (quantize,))
+  converter = tf.lite.TFLiteConverter.from_saved_model(saved_model_dir,
+                                                       signature_keys=[SERVING_DEFAULT])
+  if quantize == 'int8':
+    if calibration_images is None or not len(calibration_images):
+      raise ValueError('--tflite_quantize=int8 needs calibration images')
+
+    def representative_dataset():
+      for image in calibration_images:
+        yield {'images': image[np.newaxis]}
+
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative_dataset
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+  with warnings.catch_warnings():
+    # The calibration runs the deprecated tf.lite.Interpreter, which warns about itself.
+    warnings.filterwarnings('ignore', message='.*tf.lite.Interpreter is deprecated')
+    data = converter.convert()
+  _write_file_atomically(tflite_file, data)
+  return len(data)
+
+
+# Files.
+
+def _temporary_name(path):
+  directory, name = os.path.split(os.path.normpath(path))
+  return os.path.join(directory, '.%s.tmp-%d-%s' % (name, os.getpid(), uuid.uuid4().hex[:8]))
+
+
+def _write_file_atomically(path, data):
+  """Writes `data` to a temporary name beside `path`, then renames it to `path`."""
+  directory = os.path.dirname(path)
+  if directory:
+    tf.io.gfile.makedirs(directory)
+  staging = _temporary_name(path)
+  try:
+    with tf.io.gfile.GFile(staging, 'wb') as f:
+      f.write(data)
+    tf.io.gfile.rename(staging, path, overwrite=True)
+  finally:
+    if tf.io.gfile.exists(staging):
+      tf.io.gfile.remove(staging)
+
+
+def _replace_directory(staging, path):
+  """Renames the directory `staging` to `path`, replacing what `path` held."""
+  old = None
+  if tf.io.gfile.exists(path):
+    old = _temporary_name(path)
+    tf.io.gfile.rename(path, old)
+  tf.io.gfile.rename(staging, path)
+  if old is not None:
+    tf.io.gfile.rmtree(old)
