@@ -18,6 +18,7 @@ import threading
 import numpy as np
 import tensorflow as tf
 
+from slim import _files
 from slim.datasets import dataset_utils
 
 METADATA_FILENAME = 'dataset_info.json'
@@ -281,8 +282,7 @@ def write_dataset(dataset_dir, name, splits, make_example, class_names, file_pat
   if labels_offset:
     labels[0] = 'background'
   dataset_utils.write_label_file(labels, dataset_dir)
-  dataset_utils.atomic_write(os.path.join(dataset_dir, METADATA_FILENAME),
-                             json.dumps(info, indent=1))
+  _files.atomic_write(os.path.join(dataset_dir, METADATA_FILENAME), json.dumps(info, indent=1))
   return ConversionSummary(info, dataset_dir, skipped)
 
 

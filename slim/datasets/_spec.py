@@ -1,8 +1,9 @@
 """A dataset's description as one registry entry, and the `get_split` it gives.
 
-Every dataset module defines `SPEC = DatasetSpec(...)` with everything about the
-dataset (file pattern, splits and sizes, classes, label offset, features and item
-handlers, converter) and `get_split = SPEC.get_split`. Sizes and classes found in
+Every dataset module registers its description where it defines the dataset,
+`SPEC = register(name=..., ...)`, with everything about it (file pattern, splits
+and sizes, classes, label offset, features and item handlers, converter), and
+sets `get_split = SPEC.get_split`. Sizes and classes found in
 the `dataset_info.json` that the converters write take precedence over the
 registered ones, so a dataset converted here is described by what was written.
 """
@@ -11,6 +12,7 @@ import os
 import tensorflow as tf
 
 import slim
+from slim import _registry
 from slim.datasets import _convert
 from slim.datasets import dataset_utils
 
@@ -34,6 +36,9 @@ def bounding_box_features():
 def bounding_box_handler():
   return slim.tfexample_decoder.BoundingBox(['ymin', 'xmin', 'ymax', 'xmax'],
                                             'image/object/bbox/')
+
+
+DATASETS = _registry.Registry('dataset')
 
 
 class DatasetSpec:
@@ -84,7 +89,7 @@ class DatasetSpec:
     if self.splits_to_sizes is None:
       raise ValueError(
           "%s: the splits are known only after conversion, and %r has no %s. Convert "
-          "the data first: python scripts/download_and_convert_data.py --dataset_name=%s "
+          "the data first: download_and_convert_data --dataset_name=%s "
           "--dataset_dir=%s" % (self.name, dataset_dir, _convert.METADATA_FILENAME,
                                 self.name, dataset_dir or 'DIR'))
     return dict(self.splits_to_sizes)
@@ -129,3 +134,9 @@ class DatasetSpec:
         labels_to_names=labels_to_names,
         labels_offset=info.get('labels_offset', self.labels_offset),
         name=self.name)
+
+
+def register(**fields):
+  """Registers the `DatasetSpec(**fields)` under its name in `DATASETS`; returns it."""
+  spec = DatasetSpec(**fields)
+  return DATASETS.register(spec.name, spec)

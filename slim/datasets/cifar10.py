@@ -28,7 +28,7 @@ def _items_to_handlers():
   }
 
 
-SPEC = _spec.DatasetSpec(
+SPEC = _spec.register(
     name='cifar10', file_pattern=_FILE_PATTERN, splits_to_sizes=SPLITS_TO_SIZES,
     num_classes=_NUM_CLASSES, items_to_descriptions=_ITEMS_TO_DESCRIPTIONS,
     keys_to_features=_keys_to_features, items_to_handlers=_items_to_handlers,

@@ -1,13 +1,13 @@
-"""The one registry of datasets, and `get_dataset`.
+"""The datasets by name, and `get_dataset`.
 
     dataset = dataset_factory.get_dataset('flowers', 'train', '/data/flowers')
     dataset.num_samples, dataset.num_classes, dataset.labels_offset
 
-Each entry (`REGISTRY[name]`, a `DatasetSpec`) carries the dataset's file pattern,
-splits and sizes, number of classes, label offset, items and converter.
+Each dataset module registers its `DatasetSpec` (file pattern, splits and sizes,
+number of classes, label offset, items, converter) where it is defined;
+`REGISTRY` holds them all, `datasets_map` is research/slim's name -> module map.
 """
-import difflib
-
+from slim.datasets import _spec
 from slim.datasets import cifar10
 from slim.datasets import digits
 from slim.datasets import flowers
@@ -16,26 +16,27 @@ from slim.datasets import imagenet
 from slim.datasets import mnist
 from slim.datasets import visualwakewords
 
-_MODULES = (cifar10, digits, flowers, image_folder, imagenet, mnist, visualwakewords)
+__all__ = ['REGISTRY', 'datasets_map', 'get_dataset', 'get_spec', 'list_datasets']
 
-REGISTRY = {module.SPEC.name: module.SPEC for module in _MODULES}
+REGISTRY = _spec.DATASETS
 
-# research/slim's name: dataset name -> module (with `get_split`).
-datasets_map = {module.SPEC.name: module for module in _MODULES}
+# research/slim's map: dataset name -> module (with `get_split`).
+datasets_map = {module.SPEC.name: module for module in (
+    cifar10, digits, flowers, image_folder, imagenet, mnist, visualwakewords)}
 
 
 def get_spec(name):
-  """The registry entry of dataset `name`.
+  """The `DatasetSpec` of dataset `name`.
 
   Raises:
-    ValueError: if `name` is not registered (listing the known names).
+    ValueError: an unknown name; the message suggests the closest and lists the known ones.
   """
-  if name in REGISTRY:
-    return REGISTRY[name]
-  close = difflib.get_close_matches(str(name), list(REGISTRY), n=1)
-  suggestion = ' Did you mean %r?' % close[0] if close else ''
-  raise ValueError('Name of dataset unknown: %r.%s Known datasets: %s'
-                   % (name, suggestion, ', '.join(sorted(REGISTRY))))
+  return REGISTRY.lookup(name)
+
+
+def list_datasets(pattern='*'):
+  """The sorted names of the registered datasets matching the glob `pattern`."""
+  return REGISTRY.names(pattern)
 
 
 def get_dataset(name, split_name, dataset_dir, file_pattern=None, reader=None):

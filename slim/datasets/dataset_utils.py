@@ -4,35 +4,26 @@
 image example (`image_to_tfexample`), the labels file ('0:airplane' per line), and
 downloads of archives to a temporary name renamed when complete.
 """
-import contextlib
 import os
 import shutil
 import sys
 import tarfile
-import tempfile
 import urllib.request
 import zipfile
 
 import tensorflow as tf
+
+from slim import _files
 
 __all__ = [
     'LABELS_FILENAME', 'int64_feature', 'int64_list_feature', 'bytes_feature',
     'bytes_list_feature', 'float_feature', 'float_list_feature', 'image_to_tfexample',
     'download_url', 'download_and_uncompress_tarball', 'download_and_uncompress_zipfile',
     'extract_archive', 'write_label_file', 'has_labels', 'read_label_file',
-    'open_sharded_output_tfrecords', 'atomic_write',
+    'open_sharded_output_tfrecords',
 ]
 
 LABELS_FILENAME = 'labels.txt'
-
-
-def _file_mode():
-  umask = os.umask(0)
-  os.umask(umask)
-  return 0o666 & ~umask
-
-
-_FILE_MODE = _file_mode()
 
 
 def _as_list(values):
@@ -95,29 +86,6 @@ def image_to_tfexample(image_data, image_format, height, width, class_id):
   }))
 
 
-@contextlib.contextmanager
-def _renamed_when_complete(path):
-  """Yields a temporary path beside `path`, renamed to `path` if the block succeeds."""
-  directory = os.path.dirname(os.path.abspath(path))
-  os.makedirs(directory, exist_ok=True)
-  fd, temporary = tempfile.mkstemp(prefix='.tmp-', dir=directory)
-  os.close(fd)
-  try:
-    yield temporary
-    os.chmod(temporary, _FILE_MODE)
-    os.replace(temporary, path)
-  finally:
-    if os.path.exists(temporary):
-      os.remove(temporary)
-
-
-def atomic_write(path, data):
-  """Writes `data` (str or bytes) to `path` through a temporary file renamed at the end."""
-  with _renamed_when_complete(path) as temporary:
-    with open(temporary, 'wb') as f:
-      f.write(_as_bytes(data))
-
-
 def download_url(url, dataset_dir, filename=None):
   """Downloads `url` into `dataset_dir` (to a temporary name, renamed when complete).
 
@@ -133,7 +101,7 @@ def download_url(url, dataset_dir, filename=None):
           filename, min(100.0, 100.0 * count * block_size / total_size)))
       sys.stdout.flush()
 
-  with _renamed_when_complete(path) as temporary:
+  with _files.renamed_when_complete(path) as temporary:
     urllib.request.urlretrieve(url, temporary, progress)
   print('\nSuccessfully downloaded %s (%d bytes).' % (filename, os.path.getsize(path)))
   return path
@@ -194,7 +162,7 @@ def write_label_file(labels_to_class_names, dataset_dir, filename=LABELS_FILENAM
   """
   lines = ['%d:%s\n' % (label, labels_to_class_names[label])
            for label in sorted(labels_to_class_names)]
-  atomic_write(os.path.join(dataset_dir, filename), ''.join(lines))
+  _files.atomic_write(os.path.join(dataset_dir, filename), ''.join(lines))
 
 
 def has_labels(dataset_dir, filename=LABELS_FILENAME):

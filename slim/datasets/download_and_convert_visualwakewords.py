@@ -26,6 +26,7 @@ import os
 
 import tensorflow as tf
 
+from slim import _files
 from slim.datasets import _convert
 from slim.datasets import dataset_utils
 from slim.datasets import visualwakewords
@@ -111,7 +112,7 @@ def create_visual_wakeword_annotations(annotations_file, visualwakewords_annotat
                and a['area'] / image_area > small_object_area_threshold]
     filtered[image['id']] = {'objects': objects, 'label': 1 if objects else 0}
   result = {'images': images, 'annotations': filtered, 'categories': foreground}
-  dataset_utils.atomic_write(visualwakewords_annotations_file, json.dumps(result))
+  _files.atomic_write(visualwakewords_annotations_file, json.dumps(result))
   return result
 
 

@@ -51,6 +51,9 @@ import json
 
 import tensorflow as tf
 
+from slim.deployment.deployment_config import DeploymentConfig
+from slim.deployment.deployment_config import local_device_count
+
 __all__ = ['distribution_strategy']
 
 DEFAULT = 'default'
@@ -64,16 +67,6 @@ _Plan = collections.namedtuple('_Plan', ['kind', 'devices'])
 _SPLIT_CPU_HINT = (
     'split the CPU before TensorFlow runs anything: tf.config.set_logical_device_configuration('
     "tf.config.list_physical_devices('CPU')[0], [tf.config.LogicalDeviceConfiguration()] * %d)")
-
-
-def local_device_count(device_type):
-  """Logical devices of `device_type` ('CPU' or 'GPU') this process will have.
-
-  Reads the device configuration only: it does not initialize the TF runtime, so
-  logical devices and collective ops can still be configured after it.
-  """
-  return sum(len(tf.config.get_logical_device_configuration(device) or [None])
-             for device in tf.config.get_visible_devices(device_type))
 
 
 def _num_tasks(cluster_spec, job):
@@ -206,8 +199,7 @@ def distribution_strategy(config, cluster_resolver=None):
       model = slim.Model(network_fn)
       model(sample_images)            # creates the (mirrored) variables
   """
-  from slim.deployment import model_deploy  # pylint: disable=import-outside-toplevel
-  if not isinstance(config, model_deploy.DeploymentConfig):
+  if not isinstance(config, DeploymentConfig):
     raise TypeError('distribution_strategy: config must be a DeploymentConfig, received %r'
                     % (config,))
   if cluster_resolver is None:

@@ -15,9 +15,10 @@ that a listed op does not accept raises a `TypeError` naming the op and the
 keyword, instead of failing (or being silently dropped) at the first call.
 """
 import contextlib
-import difflib
 import functools
 import inspect
+
+from slim import _checks
 
 __all__ = [
     'arg_scope', 'add_arg_scope', 'current_arg_scope', 'has_arg_scope',
@@ -69,11 +70,10 @@ def _check_keywords(op, kwargs):
     return
   for keyword in kwargs:
     if keyword not in accepted:
-      close = difflib.get_close_matches(keyword, accepted, n=1)
-      hint = " Did you mean '%s'?" % close[0] if close else ''
       raise TypeError(
           "arg_scope: %s does not accept the keyword '%s'.%s Its keywords: %s." %
-          (_op_name(op), keyword, hint, ', '.join(sorted(accepted))))
+          (_op_name(op), keyword, _checks.did_you_mean(keyword, sorted(accepted)),
+           ', '.join(sorted(accepted))))
 
 
 @contextlib.contextmanager

@@ -8,6 +8,16 @@ import zlib
 
 import tensorflow as tf
 
+from slim import _registry
+
+# The preprocessing functions by name: each module registers its `preprocess_image`.
+PREPROCESSING = _registry.Registry('preprocessing')
+
+
+def register(name):
+  """Decorator registering a module's `preprocess_image` as preprocessing `name`."""
+  return lambda preprocess_image: PREPROCESSING.register(name, preprocess_image)
+
 # The weights `tf.image.rgb_to_grayscale` gives red, green and blue.
 GRAYSCALE_WEIGHTS = (0.2989, 0.5870, 0.1140)
 

@@ -92,6 +92,7 @@ def preprocess_for_eval(image, output_height, output_width, add_image_summaries=
   return tf.image.per_image_standardization(resized)
 
 
+@_ops.register('cifarnet')
 def preprocess_image(image, output_height, output_width, is_training=False,
                      add_image_summaries=True, use_grayscale=False, seed=None):
   """Preprocesses one image for training or evaluation.

@@ -366,6 +366,7 @@ def preprocess_for_eval(image, height, width, central_fraction=0.875, scope=None
     return _ops.scale_to_symmetric(image)
 
 
+@_ops.register('inception')
 def preprocess_image(image, height, width, is_training=False, bbox=None, fast_mode=True,
                      add_image_summaries=True, crop_image=True, use_grayscale=False,
                      central_fraction=0.875, min_object_covered=0.1,

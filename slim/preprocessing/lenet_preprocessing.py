@@ -10,6 +10,7 @@ from slim.preprocessing import _ops
 __all__ = ['preprocess_image']
 
 
+@_ops.register('lenet')
 def preprocess_image(image, output_height, output_width, is_training=False,
                      use_grayscale=False, seed=None):
   """Casts to float32, crops or zero-pads centrally, scales by (x - 128) / 128.

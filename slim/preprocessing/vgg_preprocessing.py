@@ -205,6 +205,7 @@ def preprocess_for_eval(image, output_height, output_width, resize_side=_RESIZE_
   return _finish(function, image, output_height, output_width, use_grayscale)
 
 
+@_ops.register('vgg')
 def preprocess_image(image, output_height, output_width, is_training=False,
                      resize_side_min=_RESIZE_SIDE_MIN, resize_side_max=_RESIZE_SIDE_MAX,
                      use_grayscale=False, seed=None):

@@ -14,7 +14,6 @@ flag errors answer at once.
 import argparse
 import collections
 import json
-import os
 import sys
 
 __all__ = ['REQUIRED', 'Flag', 'FlagError', 'boolean', 'defaults', 'make_parser', 'parse_flags',
@@ -115,11 +114,8 @@ def parse_flags(prog, description, sections, check_flags, argv=None):
 
 def write_json(path, value):
   """Writes `value` as indented JSON to `path` through a temporary name."""
-  import tensorflow as tf  # pylint: disable=import-outside-toplevel
-  temporary = '%s.tmp%d' % (path, os.getpid())
-  with tf.io.gfile.GFile(temporary, 'w') as f:
-    f.write(json.dumps(value, indent=2, sort_keys=True) + '\n')
-  tf.io.gfile.rename(temporary, path, overwrite=True)
+  from slim import _files  # pylint: disable=import-outside-toplevel
+  _files.atomic_write(path, json.dumps(value, indent=2, sort_keys=True) + '\n')
 
 
 def _one_line(prog, error, suffix=''):

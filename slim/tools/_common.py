@@ -5,7 +5,7 @@ import tensorflow as tf
 
 import slim
 from slim.datasets import dataset_factory
-from slim.deployment.distribution import local_device_count
+from slim.deployment.deployment_config import local_device_count
 from slim.nets import nets_factory
 from slim.preprocessing import preprocessing_factory
 from slim.tools._cli import Flag

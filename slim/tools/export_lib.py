@@ -20,15 +20,14 @@ is the label of the dataset (the line of its labels.txt). With
 network's evaluation preprocessing before the same network and outputs.
 """
 import collections
-import os
 import typing
-import uuid
 import warnings
 
 import numpy as np
 import tensorflow as tf
 
 import slim
+from slim import _files
 from slim.datasets import dataset_factory
 from slim.nets import nets_factory
 from slim.preprocessing import preprocessing_factory
@@ -221,7 +220,7 @@ def write_inference_graph(spec, output_file, is_training=False, as_text=False,
       nodes['predictions'] = end_points['Predictions']
     graph_def = graph.as_graph_def()
   data = str(graph_def).encode('utf-8') if as_text else graph_def.SerializeToString()
-  _write_file_atomically(output_file, data)
+  _files.atomic_write(output_file, data)
   return collections.OrderedDict((key, _tensor_summary(t)) for key, t in nodes.items())
 
 
@@ -356,13 +355,8 @@ def write_saved_model(module, saved_model_dir, encoded_image_signature=False,
   """
   check_saved_model_dir(saved_model_dir, overwrite)
   signatures = module.signatures(encoded_image_signature)
-  staging = _temporary_name(saved_model_dir)
-  try:
+  with _files.renamed_when_complete(saved_model_dir) as staging:
     tf.saved_model.save(module, staging, signatures=signatures)
-    _replace_directory(staging, saved_model_dir)
-  finally:
-    if tf.io.gfile.exists(staging):
-      tf.io.gfile.rmtree(staging)
   return signatures
 
 
@@ -441,38 +435,5 @@ def write_tflite(saved_model_dir, tflite_file, quantize='float', calibration_ima
     # The calibration runs the deprecated tf.lite.Interpreter, which warns about itself.
     warnings.filterwarnings('ignore', message='.*tf.lite.Interpreter is deprecated')
     data = converter.convert()
-  _write_file_atomically(tflite_file, data)
+  _files.atomic_write(tflite_file, data)
   return len(data)
-
-
-# Files.
-
-def _temporary_name(path):
-  directory, name = os.path.split(os.path.normpath(path))
-  return os.path.join(directory, '.%s.tmp-%d-%s' % (name, os.getpid(), uuid.uuid4().hex[:8]))
-
-
-def _write_file_atomically(path, data):
-  """Writes `data` to a temporary name beside `path`, then renames it to `path`."""
-  directory = os.path.dirname(path)
-  if directory:
-    tf.io.gfile.makedirs(directory)
-  staging = _temporary_name(path)
-  try:
-    with tf.io.gfile.GFile(staging, 'wb') as f:
-      f.write(data)
-    tf.io.gfile.rename(staging, path, overwrite=True)
-  finally:
-    if tf.io.gfile.exists(staging):
-      tf.io.gfile.remove(staging)
-
-
-def _replace_directory(staging, path):
-  """Renames the directory `staging` to `path`, replacing what `path` held."""
-  old = None
-  if tf.io.gfile.exists(path):
-    old = _temporary_name(path)
-    tf.io.gfile.rename(path, old)
-  tf.io.gfile.rename(staging, path)
-  if old is not None:
-    tf.io.gfile.rmtree(old)

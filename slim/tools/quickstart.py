@@ -30,7 +30,7 @@ _SAMPLE_NAME = re.compile(r'digit_(\d+)_label_(\d+)\.png$')
 # TensorFlow's C++ start-up log lines (oneDNN, CUDA probing), not shown.
 _RUNTIME_LOG = re.compile(r'^([IWEF]\d{4} \d\d:\d\d:\d\d|WARNING: All log messages before absl)')
 
-# The flags of the job (tests/tools_train checks the accuracy they reach). The digits
+# The flags of the job (tests/slim/tools checks the accuracy they reach). The digits
 # are grayscale already; --use_grayscale makes the exported network take 1 channel.
 NETWORK_FLAGS = [('dataset_name', 'digits'), ('model_name', 'lenet'), ('use_grayscale', 'true')]
 TRAIN_FLAGS = NETWORK_FLAGS + [

@@ -13,6 +13,8 @@ import time
 
 import tensorflow as tf
 
+from slim import _files
+
 _v1 = tf.compat.v1
 _logging = _v1.logging
 
@@ -131,9 +133,6 @@ def write_trace(run_metadata, logdir, global_step, summary_writer):
   run metadata to `summary_writer`."""
   path = os.path.join(logdir, 'tf_trace-%d.json' % global_step)
   _logging.info('Writing trace to %s', path)
-  temporary = '%s.tmp%d' % (path, os.getpid())
-  with tf.io.gfile.GFile(temporary, 'w') as f:
-    f.write(chrome_trace(run_metadata.step_stats))
-  tf.io.gfile.rename(temporary, path, overwrite=True)
+  _files.atomic_write(path, chrome_trace(run_metadata.step_stats))
   if summary_writer is not None:
     summary_writer.add_run_metadata(run_metadata, 'run_metadata-%d' % global_step)

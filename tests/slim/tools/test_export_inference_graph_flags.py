@@ -1,0 +1,193 @@
+"""export_inference_graph's flags: --help with every default, one-line errors naming the
+fix, the console command, runs as a file, --batch_size, --overwrite and atomic writes."""
+import ast
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+import tensorflow as tf
+
+from slim.tools import export_inference_graph
+from tests.conftest import REPO
+from tests.slim import fresh_python
+from tests.slim.tools import export_setup
+
+SCRIPT = os.path.join(REPO, 'scripts', 'export_inference_graph.py')
+# What pip's console script for `export_inference_graph` runs.
+CONSOLE = ('import sys; from slim.tools.export_inference_graph import console_main; '
+           'sys.exit(console_main())')
+
+DEFAULTS = {
+    'model_name': 'inception_v3', 'is_training': 'False', 'image_size': 'None',
+    'batch_size': 'None', 'dataset_name': 'imagenet', 'labels_offset': '0',
+    'output_file': "''", 'dataset_dir': "''", 'use_grayscale': 'False',
+    'write_text_graphdef': 'False', 'quantize': 'False', 'preprocessing_name': 'None',
+    'checkpoint_path': 'None', 'saved_model_dir': 'None',
+    'add_encoded_image_signature': 'False', 'overwrite': 'False', 'tflite_file': 'None',
+    'tflite_quantize': 'float', 'dataset_split_name': 'train',
+    'num_representative_images': '100',
+}
+
+
+@pytest.fixture(scope='module')
+def checkpoint(tmp_path_factory):
+  """A LeNet checkpoint of 10 classes taking 1-channel images (random values)."""
+  return export_setup.random_checkpoint(str(tmp_path_factory.mktemp('ckpt') / 'model.ckpt'),
+                                        'lenet', 10, 28, 1)
+
+
+def _lenet(checkpoint, *flags):
+  return ['--model_name=lenet', '--dataset_name=digits', '--use_grayscale',
+          '--checkpoint_path=' + checkpoint] + list(flags)
+
+
+def test_export_help_lists_every_flag_with_its_default():
+  done = subprocess.run([sys.executable, SCRIPT, '--help'], capture_output=True, text=True,
+                        env=export_setup.subprocess_env(), timeout=60, check=True)
+  options = done.stdout.split('\noptions:\n')[1]
+  # One entry per flag: from '  --flag' to the next, on one line.
+  entries = {entry.split()[0]: ' '.join(entry.split('\n\n')[0].split())
+             for entry in re.split(r'\n  (?=--)', options)[1:]}
+  for flag, default in DEFAULTS.items():
+    assert entries['--' + flag].endswith('(default: %s)' % default), entries['--' + flag]
+  options = {action.dest for action in export_inference_graph._parser()._actions}
+  assert options - {'help'} == set(DEFAULTS)  # no flag without a checked default
+
+
+def test_export_console_command_entry_point_in_setup_py_runs():
+  with open(os.path.join(REPO, 'setup.py')) as f:
+    tree = ast.parse(f.read())
+  entry_points = [ast.literal_eval(keyword.value) for node in ast.walk(tree)
+                  if isinstance(node, ast.Call) for keyword in node.keywords
+                  if keyword.arg == 'entry_points']
+  scripts = [line.replace(' ', '') for line in entry_points[0]['console_scripts']]
+  assert 'export_inference_graph=slim.tools.export_inference_graph:console_main' in scripts
+  done = fresh_python.run([sys.executable, '-c', CONSOLE, '--model_name=lenet'],
+                          env=export_setup.subprocess_env(), timeout=60)
+  assert done.returncode == 2 and done.stdout == ''
+  assert done.stderr == ('export_inference_graph: error: nothing to export: give --output_file '
+                         '(GraphDef), --saved_model_dir (SavedModel) or --tflite_file (TFLite) '
+                         '(see --help)\n')
+
+
+def test_export_runs_as_a_file_and_writes_the_graph_def_with_a_fixed_batch(tmp_path):
+  output = tmp_path / 'graphs' / 'lenet.pb'  # the folder is made
+  done = subprocess.run([sys.executable, SCRIPT, '--model_name=lenet', '--dataset_name=digits',
+                         '--use_grayscale', '--batch_size=4', '--output_file=%s' % output],
+                        capture_output=True, text=True, env=export_setup.subprocess_env(),
+                        timeout=300)
+  assert done.returncode == 0, done.stderr[-2000:]
+  assert 'lenet: 10 classes (labels offset 0), images 28x28x1, batch 4, lenet preprocessing' \
+      in done.stdout
+  assert '  input       input float32 [4, 28, 28, 1]' in done.stdout
+  graph_def = tf.compat.v1.GraphDef()
+  graph_def.ParseFromString(output.read_bytes())
+  placeholder, = [node for node in graph_def.node if node.name == 'input']
+  assert [d.size for d in placeholder.attr['shape'].shape.dim] == [4, 28, 28, 1]
+  assert os.listdir(output.parent) == ['lenet.pb']
+
+
+BAD_FLAGS = [
+    # (flags, words the one-line error must contain)
+    (['--modle_name=lenet'], 'unrecognized arguments: --modle_name=lenet'),
+    (['--use_grayscale=maybe', '--output_file=x'], "expected true or false, received 'maybe'"),
+    (['--image_size=big'], "argument --image_size: invalid int value: 'big'"),
+    (['--tflite_quantize=int4'], "invalid choice: 'int4'"),
+    ([], 'nothing to export: give --output_file'),
+    (['--output_file=x', '--quantize'], 'use --tflite_file with --tflite_quantize=int8'),
+    (['--saved_model_dir=x'], '--saved_model_dir needs --checkpoint_path'),
+    (['--tflite_file=x'], '--tflite_file needs --checkpoint_path'),
+    (['--output_file=x', '--add_encoded_image_signature'], 'give --saved_model_dir'),
+    (['--output_file=x', '--tflite_quantize=int8'], 'applies to the TFLite file: give '
+                                                    '--tflite_file'),
+    (['--tflite_file=x', '--checkpoint_path=c', '--tflite_quantize=int8'],
+     'give --dataset_dir (with --dataset_name and --dataset_split_name)'),
+    (['--output_file=x', '--num_representative_images=0'],
+     '--num_representative_images must be a positive int, received 0'),
+    (['--output_file=x', '--model_name=lenett'], "--model_name: Unknown network 'lenett'. Did "
+                                                 "you mean 'lenet'?"),
+    (['--output_file=x', '--dataset_name=digit'], "--dataset_name: Unknown dataset 'digit'. "
+                                                  "Did you mean 'digits'?"),
+    (['--output_file=x', '--dataset_name=image_folder'], 'Convert the data first'),
+    (['--output_file=x', '--labels_offset=10', '--dataset_name=digits'],
+     '--labels_offset must be an int in [0, 10)'),
+    (['--output_file=x', '--image_size=0'], '--image_size must be a positive int'),
+    (['--output_file=x', '--batch_size=-2'], '--batch_size must be a positive int'),
+    (['--output_file=x', '--preprocessing_name=incepton'], "Did you mean 'inception'?"),
+    (['--output_file=x', '--checkpoint_path=/nonexistent/model.ckpt'],
+     '--checkpoint_path: no checkpoint at /nonexistent/model.ckpt (expected a file prefix'),
+]
+
+
+@pytest.mark.parametrize('flags, message', BAD_FLAGS, ids=[' '.join(f) or 'none'
+                                                           for f, _ in BAD_FLAGS])
+def test_export_bad_flags_exit_with_one_line_naming_the_fix(flags, message, tmp_path):
+  flags = [flag.replace('=x', '=%s' % (tmp_path / 'x')) for flag in flags]
+  status, stdout, stderr = export_setup.run_tool(flags)
+  assert status == 2
+  assert stderr.startswith('export_inference_graph: error: ') and stderr.count('\n') == 1
+  assert message in stderr
+  assert os.listdir(tmp_path) == []  # nothing written
+
+
+CHECKPOINT_MISMATCHES = [
+    # (flags replacing lenet's, words of the error)
+    (['--model_name=cifarnet'], 'lacks 10 of the 10 variables of cifarnet (first: '
+                                'CifarNet/conv1/weights); is it a checkpoint of '
+                                '--model_name=cifarnet? It holds e.g. LeNet/conv1/biases'),
+    (['--dataset_name=imagenet'], 'LeNet/fc4/weights has shape [1024, 1001] in the network but '
+                                  '[1024, 10] in'),
+    (['--dataset_name=imagenet'], 'The checkpoint has 10 classes'),
+    (['--use_grayscale=false'], 'LeNet/conv1/weights has shape [5, 5, 3, 32] in the network '
+                                'but [5, 5, 1, 32]'),
+    (['--use_grayscale=false'], 'The checkpoint takes 1-channel images: pass --use_grayscale.'),
+    (['--image_size=32'], 'Was it trained with another --image_size (here 32)?'),
+]
+
+
+@pytest.mark.parametrize('output', ['--output_file', '--saved_model_dir'])
+@pytest.mark.parametrize('flags, message', CHECKPOINT_MISMATCHES,
+                         ids=[' '.join(f) + ' ' + m[:12] for f, m in CHECKPOINT_MISMATCHES])
+def test_export_checkpoint_that_does_not_fit_the_network_is_a_one_line_error(
+    checkpoint, tmp_path, output, flags, message):
+  status, _, stderr = export_setup.run_tool(
+      _lenet(checkpoint, '%s=%s' % (output, tmp_path / 'out'), *flags))
+  assert status == 2 and stderr.count('\n') == 1
+  assert message in stderr
+  assert os.listdir(tmp_path) == []
+
+
+def test_export_refuses_an_existing_saved_model_dir_without_overwrite(checkpoint, tmp_path):
+  target = tmp_path / 'serving'
+  target.mkdir()
+  (target / 'keep.txt').write_text('mine')
+  status, _, stderr = export_setup.run_tool(_lenet(checkpoint, '--saved_model_dir=%s' % target))
+  assert status == 2
+  assert stderr == ('export_inference_graph: error: --saved_model_dir: %s exists and is not '
+                    'empty; pass --overwrite to replace it, or choose another directory (see '
+                    '--help)\n' % target)
+  assert os.listdir(target) == ['keep.txt']
+  (tmp_path / 'file').write_text('')
+  status, _, stderr = export_setup.run_tool(
+      _lenet(checkpoint, '--saved_model_dir=%s' % (tmp_path / 'file')))
+  assert status == 2 and 'is a file; give a directory' in stderr
+
+  status, stdout, stderr = export_setup.run_tool(
+      _lenet(checkpoint, '--saved_model_dir=%s' % target, '--overwrite'))
+  assert status == 0, stderr
+  assert sorted(os.listdir(target)) == ['assets', 'fingerprint.pb', 'saved_model.pb',
+                                        'variables']
+  assert sorted(os.listdir(tmp_path)) == ['file', 'serving']  # no temporary left
+  assert 'SavedModel %s:' % target in stdout and 'serving_encoded' not in stdout
+  assert tf.saved_model.load(str(target)).signatures.keys() == {'serving_default'}
+
+
+def test_export_int8_without_data_files_names_the_dataset_dir(checkpoint, tmp_path):
+  status, _, stderr = export_setup.run_tool(_lenet(
+      checkpoint, '--tflite_file=%s' % (tmp_path / 'q.tflite'), '--tflite_quantize=int8',
+      '--dataset_dir=%s' % (tmp_path / 'empty')))
+  assert status == 2 and stderr.count('\n') == 1
+  assert str(tmp_path / 'empty') in stderr
+  assert os.listdir(tmp_path) == []

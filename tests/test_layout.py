@@ -1,0 +1,239 @@
+"""The layout contract: one installed import package, `slim`; the core never imports
+the image-models library; research/slim's paths work from a checkout."""
+import ast
+import email.parser
+import os
+import subprocess
+import sys
+import textwrap
+import zipfile
+
+import pytest
+
+from tests.conftest import REPO
+
+LIBRARY = ('nets', 'datasets', 'preprocessing', 'deployment', 'tools')
+TOOLS = ('download_and_convert_data', 'train_image_classifier', 'eval_image_classifier',
+         'export_inference_graph', 'classify_images')
+
+
+def _python(code, cwd=REPO, timeout=300, python=sys.executable, env=None):
+  """Runs `code` in a fresh interpreter; returns the completed process."""
+  return subprocess.run([python, '-c', textwrap.dedent(code)], cwd=cwd, capture_output=True,
+                        text=True, timeout=timeout,
+                        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3', **(env or {})))
+
+
+def _core_modules():
+  """The dotted names of the core's modules: slim/ less the library packages."""
+  names = []
+  root = os.path.join(REPO, 'slim')
+  for directory, subdirectories, files in os.walk(root):
+    relative = os.path.relpath(directory, REPO)
+    parts = relative.split(os.sep)
+    if len(parts) > 1 and parts[1] in LIBRARY or '__pycache__' in parts:
+      subdirectories[:] = []
+      continue
+    for name in sorted(files):
+      if name.endswith('.py'):
+        module = parts + ([] if name == '__init__.py' else [name[:-3]])
+        names.append('.'.join(module))
+  return names
+
+
+def _imported_names(path):
+  """The absolute module names a source file imports (`from a import b` gives a and a.b)."""
+  with open(path) as f:
+    tree = ast.parse(f.read(), path)
+  for node in ast.walk(tree):
+    if isinstance(node, ast.Import):
+      for alias in node.names:
+        yield alias.name
+    elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+      yield node.module
+      for alias in node.names:
+        yield node.module + '.' + alias.name
+
+
+def test_core_sources_import_no_library_package():
+  library = tuple('slim.' + package for package in LIBRARY)
+  offenders = []
+  for module in _core_modules():
+    path = os.path.join(REPO, *module.split('.'))
+    path = os.path.join(path, '__init__.py') if os.path.isdir(path) else path + '.py'
+    offenders += ['%s imports %s' % (module, name) for name in _imported_names(path)
+                  if name.startswith(library) and name.split('.')[1] in LIBRARY]
+  assert not offenders, offenders
+  assert 'slim.layers.convolutional' in _core_modules() and 'slim.learning' in _core_modules()
+
+
+def test_importing_every_core_module_loads_no_library_module():
+  result = _python('''
+      import importlib, sys
+      for name in %r:
+        importlib.import_module(name)
+      library = sorted(m for m in sys.modules if m.split('.')[:2][-1] in %r and
+                       m.startswith('slim.'))
+      print('library:', library)
+  ''' % (_core_modules(), LIBRARY))
+  assert result.returncode == 0, result.stderr[-3000:]
+  assert result.stdout.strip() == 'library: []'
+
+
+@pytest.fixture(scope='module')
+def wheel(tmp_path_factory):
+  """The wheel `pip wheel .` builds from this checkout (without dependencies)."""
+  out = tmp_path_factory.mktemp('wheel')
+  build = tmp_path_factory.mktemp('build')
+  result = subprocess.run(
+      [sys.executable, '-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '-q',
+       '-w', str(out), REPO], cwd=str(build), capture_output=True, text=True, timeout=600)
+  assert result.returncode == 0, result.stderr[-3000:]
+  (path,) = [str(p) for p in out.iterdir() if p.suffix == '.whl']
+  return zipfile.ZipFile(path)
+
+
+def _dist_info(wheel, name):
+  (path,) = [n for n in wheel.namelist() if n.endswith('.dist-info/' + name)]
+  return wheel.read(path).decode('utf-8')
+
+
+def test_wheel_holds_one_top_level_package_slim(wheel):
+  top_level = {name.split('/')[0] for name in wheel.namelist()}
+  assert {name for name in top_level if not name.endswith('.dist-info')} == {'slim'}
+  names = set(wheel.namelist())
+  for package in ('nets', 'datasets', 'preprocessing', 'deployment', 'tools'):
+    assert 'slim/%s/__init__.py' % package in names
+  assert 'slim/nets/nets_factory.py' in names and 'slim/tools/export_lib.py' in names
+
+
+def test_wheel_metadata_names_the_distribution_and_python(wheel):
+  metadata = email.parser.Parser().parsestr(_dist_info(wheel, 'METADATA'))
+  assert metadata['Name'] == 'slim-tf'
+  assert metadata['Requires-Python'] == '>=3.10'  # as TensorFlow 2.21's wheels
+
+
+def test_wheel_console_commands_are_the_slim_tools(wheel):
+  entry_points = _dist_info(wheel, 'entry_points.txt')
+  for tool in TOOLS:
+    assert '%s = slim.tools.%s:console_main' % (tool, tool) in entry_points
+
+
+def test_missing_tensorflow_names_the_distribution():
+  result = _python('''
+      import sys
+      sys.modules['tensorflow'] = None  # makes `import tensorflow` fail
+      try:
+        import slim
+      except ImportError as error:
+        print(error)
+  ''')
+  assert "pip install 'slim-tf[cpu]'" in result.stdout, result.stderr[-2000:]
+
+
+RESEARCH_SLIM_IMPORTS = '''
+    import os, sys
+    from nets import nets_factory
+    from nets import inception, resnet_v1, vgg
+    import nets.mobilenet_v1
+    from nets.mobilenet import mobilenet_v2
+    from nets.nasnet import nasnet
+    from datasets import dataset_factory, dataset_utils
+    import datasets.flowers
+    from preprocessing import preprocessing_factory, inception_preprocessing
+    from deployment import model_deploy
+    import slim.nets, slim.datasets, slim.preprocessing, slim.deployment
+    import slim.nets.vgg, slim.nets.mobilenet.mobilenet_v2
+
+    assert nets_factory is slim.nets.nets_factory and vgg is slim.nets.vgg
+    assert sys.modules['nets'] is slim.nets and sys.modules['datasets'] is slim.datasets
+    assert mobilenet_v2 is slim.nets.mobilenet.mobilenet_v2
+    assert model_deploy.__name__ == 'slim.deployment.model_deploy'
+    assert vgg.__spec__.name == 'slim.nets.vgg'
+    assert nets_factory.get_network_fn('vgg_16', 10).__name__ == 'vgg_16'
+    aliases = [name for name in sys.modules
+               if name.split('.')[0] in ('nets', 'datasets', 'preprocessing', 'deployment')]
+    assert {'nets.mobilenet', 'nets.mobilenet_v1', 'datasets.flowers'} <= set(aliases)
+    for name in aliases:
+      assert sys.modules[name] is sys.modules['slim.' + name], name
+    modules_by_file = {}
+    package = os.path.dirname(slim.__file__)
+    for module in list(sys.modules.values()):
+      path = getattr(module, '__file__', None)
+      if path and path.startswith(package):
+        modules_by_file.setdefault(path, set()).add(id(module))
+    copies = [path for path, ids in modules_by_file.items() if len(ids) > 1]
+    assert not copies, copies
+    print('one module object per module')
+'''
+
+
+def test_research_slim_paths_from_a_checkout_are_the_slim_modules():
+  result = _python(RESEARCH_SLIM_IMPORTS, env={'PYTHONPATH': REPO})
+  assert result.returncode == 0, result.stderr[-3000:]
+  assert result.stdout.strip() == 'one module object per module'
+
+
+def test_checkout_paths_are_not_in_the_wheel(wheel):
+  names = set(wheel.namelist())
+  assert not {'nets/__init__.py', 'datasets/__init__.py', 'scripts/_tool.py'} & names
+
+
+@pytest.mark.parametrize('tool', TOOLS)
+def test_scripts_run_the_tools_from_a_checkout(tool, tmp_path):
+  """`python scripts/<tool>.py`, as research/slim's `python <tool>.py`, from any directory."""
+  script = os.path.join(REPO, 'scripts', tool + '.py')
+  result = subprocess.run([sys.executable, script, '--help'], cwd=str(tmp_path),
+                          capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3'))
+  assert result.returncode == 0, result.stderr[-3000:]
+  assert 'usage: %s' % tool in result.stdout
+
+
+def test_script_reports_a_wrong_flag_in_one_line(tmp_path):
+  script = os.path.join(REPO, 'scripts', 'download_and_convert_data.py')
+  result = subprocess.run([sys.executable, script, '--dataset_name=flower',
+                           '--dataset_dir=' + str(tmp_path)], cwd=str(tmp_path),
+                          capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3'))
+  assert result.returncode != 0
+  assert result.stderr.strip().splitlines()[-1] == (
+      "download_and_convert_data: error: Unknown dataset 'flower'. Did you mean 'flowers'? "
+      "Known: cifar10, digits, flowers, image_folder, imagenet, mnist, visualwakewords")
+  assert 'Traceback' not in result.stderr
+
+
+@pytest.mark.slow
+def test_installs_beside_hugging_face_datasets_in_a_fresh_venv(tmp_path):
+  """pip install .[cpu], then pip install datasets (needs the package index): both
+  packages work, and site-packages holds no top-level package of ours but slim."""
+  venv = tmp_path / 'venv'
+  subprocess.run([sys.executable, '-m', 'venv', str(venv)], check=True, timeout=300)
+  python = str(venv / 'bin' / 'python')
+
+  def pip(*arguments):
+    result = subprocess.run([python, '-m', 'pip', 'install', '-q'] + list(arguments),
+                            cwd=str(tmp_path), capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+  pip(REPO + '[cpu]')
+  pip('datasets')
+  result = _python('''
+      import importlib.metadata, os, site, sys
+      import datasets
+      assert hasattr(datasets, 'load_dataset'), datasets.__file__
+      import slim.nets
+      from slim.datasets import dataset_factory
+      from slim.nets import nets_factory
+      assert 'digits' in dataset_factory.list_datasets()
+      assert 'inception_v3' in nets_factory.list_networks()
+      ours = importlib.metadata.distribution('slim-tf').files
+      top = {str(f).split('/')[0] for f in ours if not str(f).startswith('..')}
+      print(sorted(name for name in top if not name.endswith('.dist-info')))
+  ''', cwd=str(tmp_path), python=python)
+  assert result.returncode == 0, result.stderr[-3000:]
+  assert result.stdout.strip() == "['slim']"
+  for tool in TOOLS:
+    done = subprocess.run([str(venv / 'bin' / tool), '--help'], cwd=str(tmp_path),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and 'usage: %s' % tool in done.stdout, done.stderr[-2000:]
