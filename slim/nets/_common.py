@@ -2,15 +2,17 @@
 variable exists, depth functions, and the classification heads that several
 families have in common."""
 import contextlib
+import functools
 
 import tensorflow as tf
 
 import slim
+from slim import _checks
 
 __all__ = ['check_depth_multiplier', 'check_final_endpoint', 'check_images',
            'check_num_classes', 'conv_classifier', 'conv_classifier_arg_scope',
-           'conv_classifier_doc',
-           'depth_fn', 'end_points_scope', 'global_pool', 'named_network', 'trunc_normal']
+           'conv_classifier_doc', 'depth_fn', 'end_points_scope', 'global_pool',
+           'trunc_normal', 'wrapped_partial']
 
 
 def trunc_normal(stddev):
@@ -32,19 +34,20 @@ def check_images(network, inputs):
 
 
 def check_num_classes(network, num_classes):
-  """`num_classes` must be a positive int, or 0/None for the pre-logits features."""
-  if num_classes is None or (isinstance(num_classes, int) and not isinstance(num_classes, bool)
-                             and num_classes >= 0):
-    return num_classes
-  raise ValueError('%s: num_classes must be a positive int, or 0 or None for the features '
-                   'before the logits, received %r' % (network, num_classes))
+  """Returns `num_classes`: a positive int, or 0 or None for the features before
+  the logits; else ValueError."""
+  return _checks.check_count(network, 'num_classes', num_classes, allow_none=True,
+                             allow_zero=True)
 
 
 def check_depth_multiplier(network, depth_multiplier):
-  """Raises ValueError unless `depth_multiplier` > 0 (TF-Slim's words kept)."""
+  """Returns `depth_multiplier`, a number > 0; else ValueError (TF-Slim's words
+  kept for a number <= 0)."""
+  _checks.check_number(network, 'depth_multiplier', depth_multiplier)
   if not depth_multiplier > 0:
     raise ValueError('%s: depth_multiplier is not greater than zero, received %r'
                      % (network, depth_multiplier))
+  return depth_multiplier
 
 
 def check_final_endpoint(network, final_endpoint, end_point_names):
@@ -54,13 +57,29 @@ def check_final_endpoint(network, final_endpoint, end_point_names):
                      % (network, final_endpoint, ', '.join(end_point_names)))
 
 
-def named_network(network, name, doc, default_image_size):
-  """Gives a network function made by a variant factory its public identity:
-  name, docstring and `default_image_size`; returns it."""
-  network.__name__ = network.__qualname__ = name
-  network.__doc__ = doc
-  network.default_image_size = default_image_size
-  return network
+def _with_defaults(func, defaults):
+  """`func` whose keyword arguments default to `defaults` (a call may override them)."""
+
+  @functools.wraps(func)
+  def wrapper(*args, **kwargs):
+    return func(*args, **dict(defaults, **kwargs))
+
+  return wrapper
+
+
+def wrapped_partial(func, *args, new_defaults=None, **kwargs):
+  """research/slim's `functools.partial` of a network function that keeps the
+  function's name, docstring and attributes (such as `default_image_size`).
+
+  `args` and `kwargs` are bound as by `functools.partial`; `new_defaults`
+  (MobileNet v3's) are keyword defaults that a call may still override, e.g.
+  `wrapped_partial(mobilenet, new_defaults={'scope': 'MobilenetEdgeTPU'})`.
+  """
+  if new_defaults:
+    func = _with_defaults(func, dict(new_defaults))
+  partial_func = functools.partial(func, *args, **kwargs)
+  functools.update_wrapper(partial_func, func)
+  return partial_func
 
 
 def depth_fn(depth_multiplier, min_depth):
@@ -118,9 +137,9 @@ _CONV_CLASSIFIER_DOC = """%(summary)s.
     dropout_keep_prob: probability of keeping activations in dropout (0.5).
     spatial_squeeze: squeeze the logits to [batch_size, num_classes] (True).
     scope: the variable scope (default '%(name)s').
-%(fc_conv_padding)s    global_pool: average the features over space before the logits, for any
+    global_pool: average the features over space before the logits, for any
       input size (default False).
-%(reuse)s
+
   Returns:
     (net, end_points): the logits (or the features when `num_classes` is 0 or
     None), and a dict of the outputs of every layer keyed by its scope name
@@ -131,16 +150,10 @@ _CONV_CLASSIFIER_DOC = """%(summary)s.
   """
 
 
-def conv_classifier_doc(summary, name, variables, first_end_point, vgg_arguments=False):
-  """The docstring of a network with `conv_classifier`'s head (AlexNet, OverFeat,
-  VGG); `vgg_arguments` documents VGG's `fc_conv_padding` and `reuse` too."""
-  return _CONV_CLASSIFIER_DOC % {
-      'summary': summary, 'name': name, 'variables': variables, 'first': first_end_point,
-      'fc_conv_padding': (
-          "    fc_conv_padding: padding of fc6 (default 'VALID'); 'SAME' gives a map of\n"
-          "      predictions at 1/32 of the input size in fully convolutional use.\n"
-          if vgg_arguments else ''),
-      'reuse': "    reuse: reuse the variables of `scope`.\n" if vgg_arguments else ''}
+def conv_classifier_doc(summary, name, variables, first_end_point):
+  """The docstring of a network with `conv_classifier`'s head (AlexNet, OverFeat)."""
+  return _CONV_CLASSIFIER_DOC % {'summary': summary, 'name': name, 'variables': variables,
+                                 'first': first_end_point}
 
 
 def conv_classifier(net, scope, end_points_collection, num_classes, is_training,

@@ -11,6 +11,7 @@ import tensorflow as tf
 
 import slim
 from slim.nets import _common
+from slim.nets import registry
 
 __all__ = ['alexnet_v2', 'alexnet_v2_arg_scope']
 
@@ -29,6 +30,10 @@ def alexnet_v2_arg_scope(weight_decay=0.0005):
       weight_decay, tf.compat.v1.constant_initializer(0.1), max_pool_padding='VALID')
 
 
+# No published checkpoint: the 1000 classes of its definition.
+@registry.register_network('alexnet_v2', arg_scope=alexnet_v2_arg_scope, default_image_size=224,
+                           preprocessing='vgg', num_classes=1000, labels_offset=1,
+                           small_build=registry.SmallBuild(224, any_image_size=True))
 def alexnet_v2(inputs,
                num_classes=1000,
                is_training=True,
@@ -58,7 +63,6 @@ def alexnet_v2(inputs,
         fc_weights_stddev=0.005)
 
 
-alexnet_v2.default_image_size = 224
 alexnet_v2.__doc__ = _common.conv_classifier_doc(
     'AlexNet version 2 (http://arxiv.org/abs/1404.5997); 224 x 224 images', 'alexnet_v2',
     "'alexnet_v2/conv1' ... 'conv5', 'fc6', 'fc7', 'fc8'", 'alexnet_v2/conv1')

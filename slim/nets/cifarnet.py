@@ -11,6 +11,7 @@ the logits:
 import tensorflow as tf
 
 import slim
+from slim.nets import registry
 
 __all__ = ['cifarnet', 'cifarnet_arg_scope']
 
@@ -24,6 +25,30 @@ def _lrn(net, name):
   return tf.nn.lrn(net, 4, bias=1.0, alpha=0.001 / 9.0, beta=0.75, name=name)
 
 
+def cifarnet_arg_scope(weight_decay=0.004):
+  """The arg scope of CifarNet: relu everywhere; conv2d initialized with a
+  truncated normal of stddev 0.05; fully_connected with stddev 0.04, biases
+  0.1 and L2 weight decay.
+
+  Args:
+    weight_decay: L2 scale of the fully connected weights. Default 0.004.
+
+  Returns:
+    An arg_scope dict for `slim.arg_scope`.
+  """
+  with slim.arg_scope([slim.conv2d], weights_initializer=trunc_normal(5e-2),
+                      activation_fn=tf.nn.relu):
+    with slim.arg_scope([slim.fully_connected],
+                        biases_initializer=tf.compat.v1.constant_initializer(0.1),
+                        weights_initializer=trunc_normal(0.04),
+                        weights_regularizer=slim.l2_regularizer(weight_decay),
+                        activation_fn=tf.nn.relu) as scope:
+      return scope
+
+
+# No published checkpoint; trained on CIFAR-10 by research/slim's scripts.
+@registry.register_network('cifarnet', arg_scope=cifarnet_arg_scope, default_image_size=32,
+                           preprocessing='cifarnet', num_classes=10)
 def cifarnet(images, num_classes=10, is_training=False,
              dropout_keep_prob=0.5,
              prediction_fn=slim.softmax,
@@ -72,27 +97,3 @@ def cifarnet(images, num_classes=10, is_training=False,
         activation_fn=None, scope='logits')
     end_points['Predictions'] = prediction_fn(logits, scope='Predictions')
   return logits, end_points
-
-
-cifarnet.default_image_size = 32
-
-
-def cifarnet_arg_scope(weight_decay=0.004):
-  """The arg scope of CifarNet: relu everywhere; conv2d initialized with a
-  truncated normal of stddev 0.05; fully_connected with stddev 0.04, biases
-  0.1 and L2 weight decay.
-
-  Args:
-    weight_decay: L2 scale of the fully connected weights. Default 0.004.
-
-  Returns:
-    An arg_scope dict for `slim.arg_scope`.
-  """
-  with slim.arg_scope([slim.conv2d], weights_initializer=trunc_normal(5e-2),
-                      activation_fn=tf.nn.relu):
-    with slim.arg_scope([slim.fully_connected],
-                        biases_initializer=tf.compat.v1.constant_initializer(0.1),
-                        weights_initializer=trunc_normal(0.04),
-                        weights_regularizer=slim.l2_regularizer(weight_decay),
-                        activation_fn=tf.nn.relu) as scope:
-      return scope

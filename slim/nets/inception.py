@@ -22,9 +22,11 @@ _LAZY = {
     'inception_resnet_v2_base': 'slim.nets.inception_resnet_v2',
 }
 
-__all__ = sorted(['inception_v1', 'inception_v1_arg_scope', 'inception_v1_base',
-                  'inception_v2', 'inception_v2_arg_scope', 'inception_v2_base',
-                  'inception_v3', 'inception_v3_arg_scope', 'inception_v3_base'] + list(_LAZY))
+# The names imported above, then the lazy ones.
+__all__ = ['inception_v1', 'inception_v1_arg_scope', 'inception_v1_base',
+           'inception_v2', 'inception_v2_arg_scope', 'inception_v2_base',
+           'inception_v3', 'inception_v3_arg_scope', 'inception_v3_base']
+__all__ += sorted(_LAZY)
 
 
 def __getattr__(name):

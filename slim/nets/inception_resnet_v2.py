@@ -18,6 +18,7 @@ import tensorflow as tf
 import slim
 from slim.nets import _common
 from slim.nets import inception_utils
+from slim.nets import registry
 from slim.nets.inception_utils import AvgPool, Conv, MaxPool, Mixed
 
 __all__ = ['block17', 'block35', 'block8', 'inception_resnet_v2',
@@ -212,6 +213,45 @@ def inception_resnet_v2_base(inputs,
   return net, end_points
 
 
+def inception_resnet_v2_arg_scope(
+    weight_decay=0.00004,
+    batch_norm_decay=0.9997,
+    batch_norm_epsilon=0.001,
+    activation_fn=tf.nn.relu,
+    batch_norm_updates_collections=tf.compat.v1.GraphKeys.UPDATE_OPS,
+    batch_norm_scale=False):
+  """The arg scope Inception-ResNet-v2 was trained with.
+
+  L2 weight decay on the weights and biases of conv2d and fully_connected;
+  conv2d gets `activation_fn` and batch norm.
+
+  Args:
+    weight_decay: L2 scale of weights and biases. Default 0.00004.
+    batch_norm_decay: decay of the moving averages. Default 0.9997.
+    batch_norm_epsilon: added to the variance. Default 0.001.
+    activation_fn: activation of the convolutions. Default tf.nn.relu.
+    batch_norm_updates_collections: collection of the moving-average updates.
+      Default UPDATE_OPS.
+    batch_norm_scale: give batch norm a `gamma`. Default False (the published
+      checkpoint has none).
+
+  Returns:
+    An arg_scope dict for `slim.arg_scope`.
+  """
+  regularizer = slim.l2_regularizer(weight_decay)
+  with slim.arg_scope([slim.conv2d, slim.fully_connected], weights_regularizer=regularizer,
+                      biases_regularizer=regularizer):
+    with slim.arg_scope([slim.conv2d], activation_fn=activation_fn,
+                        normalizer_fn=slim.batch_norm,
+                        normalizer_params=inception_utils.batch_norm_params(
+                            batch_norm_decay, batch_norm_epsilon,
+                            batch_norm_updates_collections, batch_norm_scale)) as scope:
+      return scope
+
+
+@registry.register_network(
+    'inception_resnet_v2', arg_scope=inception_resnet_v2_arg_scope, default_image_size=299,
+    preprocessing='inception', num_classes=1001, small_build=registry.SmallBuild(107))
 def inception_resnet_v2(inputs, num_classes=1001, is_training=True,
                         dropout_keep_prob=0.8,
                         reuse=None,
@@ -261,42 +301,3 @@ def inception_resnet_v2(inputs, num_classes=1001, is_training=True,
           net, end_points, num_classes, 'AvgPool_1a_8x8', lambda net: slim.dropout(
               slim.flatten(net), dropout_keep_prob, is_training=is_training, scope='Dropout'))
   return logits, end_points
-
-
-inception_resnet_v2.default_image_size = 299
-
-
-def inception_resnet_v2_arg_scope(
-    weight_decay=0.00004,
-    batch_norm_decay=0.9997,
-    batch_norm_epsilon=0.001,
-    activation_fn=tf.nn.relu,
-    batch_norm_updates_collections=tf.compat.v1.GraphKeys.UPDATE_OPS,
-    batch_norm_scale=False):
-  """The arg scope Inception-ResNet-v2 was trained with.
-
-  L2 weight decay on the weights and biases of conv2d and fully_connected;
-  conv2d gets `activation_fn` and batch norm.
-
-  Args:
-    weight_decay: L2 scale of weights and biases. Default 0.00004.
-    batch_norm_decay: decay of the moving averages. Default 0.9997.
-    batch_norm_epsilon: added to the variance. Default 0.001.
-    activation_fn: activation of the convolutions. Default tf.nn.relu.
-    batch_norm_updates_collections: collection of the moving-average updates.
-      Default UPDATE_OPS.
-    batch_norm_scale: give batch norm a `gamma`. Default False (the published
-      checkpoint has none).
-
-  Returns:
-    An arg_scope dict for `slim.arg_scope`.
-  """
-  regularizer = slim.l2_regularizer(weight_decay)
-  with slim.arg_scope([slim.conv2d, slim.fully_connected], weights_regularizer=regularizer,
-                      biases_regularizer=regularizer):
-    with slim.arg_scope([slim.conv2d], activation_fn=activation_fn,
-                        normalizer_fn=slim.batch_norm,
-                        normalizer_params=inception_utils.batch_norm_params(
-                            batch_norm_decay, batch_norm_epsilon,
-                            batch_norm_updates_collections, batch_norm_scale)) as scope:
-      return scope

@@ -9,6 +9,8 @@ import tensorflow as tf
 import slim
 from slim.nets import _common
 from slim.nets import inception_utils
+from slim.nets import inception_v3
+from slim.nets import registry
 from slim.nets.inception_utils import Conv, MaxPool, Mixed
 
 __all__ = ['inception_v1', 'inception_v1_arg_scope', 'inception_v1_base']
@@ -102,6 +104,11 @@ def inception_v1_base(inputs, final_endpoint='Mixed_5c', scope='InceptionV1',
         return net, end_points
 
 
+# research/slim's nets_factory builds Inception v1 under Inception v3's arg scope.
+@registry.register_network(
+    'inception_v1', arg_scope=inception_v3.inception_v3_arg_scope, default_image_size=224,
+    preprocessing='inception', num_classes=1001,
+    small_build=registry.SmallBuild(64, {'global_pool': True}, any_image_size=True))
 def inception_v1(inputs,
                  num_classes=1000,
                  is_training=True,
@@ -143,9 +150,6 @@ def inception_v1(inputs,
       return inception_utils.classification_head(
           net, end_points, _HEAD, num_classes, dropout_keep_prob, spatial_squeeze,
           global_pool, prediction_fn)
-
-
-inception_v1.default_image_size = 224
 
 
 def inception_v1_arg_scope(weight_decay=0.00004,

@@ -9,6 +9,8 @@ import tensorflow as tf
 import slim
 from slim.nets import _common
 from slim.nets import inception_utils
+from slim.nets import inception_v3
+from slim.nets import registry
 from slim.nets.inception_utils import AvgPool, Call, Conv, MaxPool, Mixed
 
 __all__ = ['inception_v2', 'inception_v2_arg_scope', 'inception_v2_base']
@@ -146,6 +148,12 @@ def inception_v2_base(inputs,
       return net, end_points
 
 
+# research/slim's nets_factory builds Inception v2 under Inception v3's arg scope.
+@registry.register_network(
+    'inception_v2', arg_scope=inception_v3.inception_v3_arg_scope, default_image_size=224,
+    preprocessing='inception', num_classes=1001,
+    small_build=registry.SmallBuild(64, {'depth_multiplier': 0.25, 'global_pool': True},
+                                    any_image_size=True))
 def inception_v2(inputs,
                  num_classes=1000,
                  is_training=True,
@@ -194,9 +202,6 @@ def inception_v2(inputs,
       return inception_utils.classification_head(
           net, end_points, _HEAD, num_classes, dropout_keep_prob, spatial_squeeze,
           global_pool, prediction_fn)
-
-
-inception_v2.default_image_size = 224
 
 
 def inception_v2_arg_scope(weight_decay=0.00004,

@@ -13,6 +13,7 @@ import tensorflow as tf
 import slim
 from slim.nets import _common
 from slim.nets import inception_utils
+from slim.nets import registry
 from slim.nets.inception_utils import AvgPool, Conv, Fork, MaxPool, Mixed
 
 __all__ = ['inception_v3', 'inception_v3_arg_scope', 'inception_v3_base']
@@ -185,6 +186,38 @@ def _aux_logits(end_points, num_classes, depth, spatial_squeeze):
       end_points['AuxLogits'] = aux
 
 
+def inception_v3_arg_scope(weight_decay=0.00004,
+                           batch_norm_var_collection='moving_vars',
+                           batch_norm_decay=0.9997,
+                           batch_norm_epsilon=0.001,
+                           updates_collections=tf.compat.v1.GraphKeys.UPDATE_OPS,
+                           use_fused_batchnorm=True,
+                           **kwargs):
+  """The Inception v3 arg scope.
+
+  Args:
+    weight_decay: L2 regularization scale of the weights (0.00004).
+    batch_norm_var_collection: extra collection of the moving statistics.
+    batch_norm_decay: moving-average decay of batch norm (0.9997).
+    batch_norm_epsilon: added to the variance in batch norm (0.001).
+    updates_collections: where batch norm puts its update ops.
+    use_fused_batchnorm: use the fused batch-norm kernel (default True).
+    **kwargs: more of `inception_utils.inception_arg_scope`'s arguments.
+
+  Returns:
+    An arg_scope to build Inception v3 in.
+  """
+  kwargs.setdefault('batch_norm_updates_collections', updates_collections)
+  return inception_utils.inception_arg_scope(
+      weight_decay=weight_decay, batch_norm_var_collection=batch_norm_var_collection,
+      batch_norm_decay=batch_norm_decay, batch_norm_epsilon=batch_norm_epsilon,
+      use_fused_batchnorm=use_fused_batchnorm, **kwargs)
+
+
+@registry.register_network(
+    'inception_v3', arg_scope=inception_v3_arg_scope, default_image_size=299,
+    preprocessing='inception', num_classes=1001,
+    small_build=registry.SmallBuild(299, {'depth_multiplier': 0.1}))
 def inception_v3(inputs,
                  num_classes=1000,
                  is_training=True,
@@ -239,34 +272,3 @@ def inception_v3(inputs,
       return inception_utils.classification_head(
           net, end_points, _HEAD, num_classes, dropout_keep_prob, spatial_squeeze,
           global_pool, prediction_fn)
-
-
-inception_v3.default_image_size = 299
-
-
-def inception_v3_arg_scope(weight_decay=0.00004,
-                           batch_norm_var_collection='moving_vars',
-                           batch_norm_decay=0.9997,
-                           batch_norm_epsilon=0.001,
-                           updates_collections=tf.compat.v1.GraphKeys.UPDATE_OPS,
-                           use_fused_batchnorm=True,
-                           **kwargs):
-  """The Inception v3 arg scope.
-
-  Args:
-    weight_decay: L2 regularization scale of the weights (0.00004).
-    batch_norm_var_collection: extra collection of the moving statistics.
-    batch_norm_decay: moving-average decay of batch norm (0.9997).
-    batch_norm_epsilon: added to the variance in batch norm (0.001).
-    updates_collections: where batch norm puts its update ops.
-    use_fused_batchnorm: use the fused batch-norm kernel (default True).
-    **kwargs: more of `inception_utils.inception_arg_scope`'s arguments.
-
-  Returns:
-    An arg_scope to build Inception v3 in.
-  """
-  kwargs.setdefault('batch_norm_updates_collections', updates_collections)
-  return inception_utils.inception_arg_scope(
-      weight_decay=weight_decay, batch_norm_var_collection=batch_norm_var_collection,
-      batch_norm_decay=batch_norm_decay, batch_norm_epsilon=batch_norm_epsilon,
-      use_fused_batchnorm=use_fused_batchnorm, **kwargs)

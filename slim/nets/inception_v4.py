@@ -15,6 +15,7 @@ import tensorflow as tf
 import slim
 from slim.nets import _common
 from slim.nets import inception_utils
+from slim.nets import registry
 from slim.nets.inception_utils import AvgPool, Conv, Fork, MaxPool, Mixed
 
 __all__ = ['block_inception_a', 'block_inception_b', 'block_inception_c',
@@ -159,6 +160,13 @@ def inception_v4_base(inputs, final_endpoint='Mixed_7d', scope=None):
   return net, end_points
 
 
+# research/slim's: Inception-v4 was trained under the common Inception arg scope.
+inception_v4_arg_scope = inception_utils.inception_arg_scope
+
+
+@registry.register_network(
+    'inception_v4', arg_scope=inception_v4_arg_scope, default_image_size=299,
+    preprocessing='inception', num_classes=1001, small_build=registry.SmallBuild(107))
 def inception_v4(inputs, num_classes=1001, is_training=True,
                  dropout_keep_prob=0.8,
                  reuse=None,
@@ -208,9 +216,3 @@ def inception_v4(inputs, num_classes=1001, is_training=True,
                 slim.dropout(net, dropout_keep_prob, scope='Dropout_1b'),
                 scope='PreLogitsFlatten'))
   return logits, end_points
-
-
-inception_v4.default_image_size = 299
-
-# research/slim's: Inception-v4 was trained under the common Inception arg scope.
-inception_v4_arg_scope = inception_utils.inception_arg_scope

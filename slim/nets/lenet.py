@@ -10,10 +10,32 @@ pool, a 1024-unit fully connected layer, dropout and the logits:
 import tensorflow as tf
 
 import slim
+from slim.nets import registry
 
 __all__ = ['lenet', 'lenet_arg_scope']
 
 
+def lenet_arg_scope(weight_decay=0.0):
+  """The arg scope of LeNet: relu, truncated-normal (stddev 0.1) initialization
+  and L2 weight decay on conv2d and fully_connected.
+
+  Args:
+    weight_decay: L2 scale of the weights; 0 adds no regularization loss.
+      Default 0.0.
+
+  Returns:
+    An arg_scope dict for `slim.arg_scope`.
+  """
+  with slim.arg_scope([slim.conv2d, slim.fully_connected],
+                      weights_regularizer=slim.l2_regularizer(weight_decay),
+                      weights_initializer=tf.compat.v1.truncated_normal_initializer(stddev=0.1),
+                      activation_fn=tf.nn.relu) as scope:
+    return scope
+
+
+# No published checkpoint; trained on MNIST (10 classes) by research/slim's scripts.
+@registry.register_network('lenet', arg_scope=lenet_arg_scope, default_image_size=28,
+                           preprocessing='lenet', num_classes=10)
 def lenet(images, num_classes=10, is_training=False,
           dropout_keep_prob=0.5,
           prediction_fn=slim.softmax,
@@ -58,24 +80,3 @@ def lenet(images, num_classes=10, is_training=False,
                                                          activation_fn=None, scope='fc4')
   end_points['Predictions'] = prediction_fn(logits, scope='Predictions')
   return logits, end_points
-
-
-lenet.default_image_size = 28
-
-
-def lenet_arg_scope(weight_decay=0.0):
-  """The arg scope of LeNet: relu, truncated-normal (stddev 0.1) initialization
-  and L2 weight decay on conv2d and fully_connected.
-
-  Args:
-    weight_decay: L2 scale of the weights; 0 adds no regularization loss.
-      Default 0.0.
-
-  Returns:
-    An arg_scope dict for `slim.arg_scope`.
-  """
-  with slim.arg_scope([slim.conv2d, slim.fully_connected],
-                      weights_regularizer=slim.l2_regularizer(weight_decay),
-                      weights_initializer=tf.compat.v1.truncated_normal_initializer(stddev=0.1),
-                      activation_fn=tf.nn.relu) as scope:
-    return scope

@@ -17,12 +17,12 @@ The body of the 1.0 network has 3,185,088 weights; with batch norm and the
 1001-class logits the published 1.0 checkpoint holds 4,254,889 numbers.
 """
 import collections
-import functools
 
 import tensorflow as tf
 
 import slim
 from slim.nets import _common
+from slim.nets import registry
 
 __all__ = ['Conv', 'DepthSepConv', 'MOBILENETV1_CONV_DEFS', 'mobilenet_v1', 'mobilenet_v1_025',
            'mobilenet_v1_050', 'mobilenet_v1_075', 'mobilenet_v1_arg_scope',
@@ -184,6 +184,68 @@ def _reduced_kernel_size_for_small_input(input_tensor, kernel_size):
   return [min(shape[1], kernel_size[0]), min(shape[2], kernel_size[1])]
 
 
+def mobilenet_v1_arg_scope(
+    is_training=True,
+    weight_decay=0.00004,
+    stddev=0.09,
+    regularize_depthwise=False,
+    batch_norm_decay=0.9997,
+    batch_norm_epsilon=0.001,
+    batch_norm_updates_collections=tf.compat.v1.GraphKeys.UPDATE_OPS,
+    normalizer_fn=slim.batch_norm):
+  """The arg scope MobileNet v1 was trained with.
+
+  conv2d and separable_conv2d get truncated-normal initialization, relu6 and
+  `normalizer_fn`; batch norm has `beta` and `gamma`; L2 weight decay on the
+  conv2d weights, and on the depthwise weights with `regularize_depthwise`.
+
+  Args:
+    is_training: training mode of batch norm; None leaves it out of the scope
+      (to set it elsewhere). Default True.
+    weight_decay: L2 scale of the weights. Default 0.00004.
+    stddev: standard deviation of the truncated-normal initializer. Default 0.09.
+    regularize_depthwise: also regularize the depthwise weights. Default False.
+    batch_norm_decay: decay of the moving averages. Default 0.9997.
+    batch_norm_epsilon: added to the variance. Default 0.001.
+    batch_norm_updates_collections: collection of the moving-average updates.
+      Default UPDATE_OPS.
+    normalizer_fn: normalizer of the convolutions. Default slim.batch_norm.
+
+  Returns:
+    An arg_scope dict for `slim.arg_scope`.
+  """
+  batch_norm_params = {
+      'center': True,
+      'scale': True,
+      'decay': batch_norm_decay,
+      'epsilon': batch_norm_epsilon,
+      'updates_collections': batch_norm_updates_collections,
+  }
+  if is_training is not None:
+    batch_norm_params['is_training'] = is_training
+
+  weights_init = tf.compat.v1.truncated_normal_initializer(stddev=stddev)
+  regularizer = slim.l2_regularizer(weight_decay)
+  depthwise_regularizer = regularizer if regularize_depthwise else None
+  with slim.arg_scope([slim.conv2d, slim.separable_conv2d],
+                      weights_initializer=weights_init,
+                      activation_fn=tf.nn.relu6, normalizer_fn=normalizer_fn):
+    with slim.arg_scope([slim.batch_norm], **batch_norm_params):
+      with slim.arg_scope([slim.conv2d], weights_regularizer=regularizer):
+        with slim.arg_scope([slim.separable_conv2d],
+                            weights_regularizer=depthwise_regularizer) as scope:
+          return scope
+
+
+# The published checkpoints (mobilenet_v1_<multiplier>_<size>) have 1001 classes.
+_REGISTRATION = dict(arg_scope=mobilenet_v1_arg_scope, default_image_size=224,
+                     preprocessing='inception', num_classes=1001)
+
+
+@registry.register_network(
+    'mobilenet_v1', **_REGISTRATION,
+    small_build=registry.SmallBuild(64, {'depth_multiplier': 0.25, 'global_pool': True},
+                                    any_image_size=True))
 def mobilenet_v1(inputs,
                  num_classes=1000,
                  dropout_keep_prob=0.999,
@@ -259,70 +321,49 @@ def mobilenet_v1(inputs,
   return logits, end_points
 
 
-mobilenet_v1.default_image_size = 224
+wrapped_partial = _common.wrapped_partial
+
+# The thin variants: small builds at their own depth.
+_THIN_SMALL_BUILD = registry.SmallBuild(64, {'global_pool': True}, any_image_size=True)
 
 
-def wrapped_partial(func, *args, **kwargs):
-  """`functools.partial(func, ...)` that keeps `func`'s name, docstring and
-  attributes (e.g. `default_image_size`)."""
-  partial_func = functools.partial(func, *args, **kwargs)
-  functools.update_wrapper(partial_func, func)
-  return partial_func
+@registry.register_network('mobilenet_v1_075', **_REGISTRATION, small_build=_THIN_SMALL_BUILD)
+def mobilenet_v1_075(inputs, num_classes=1000, dropout_keep_prob=0.999, is_training=True,
+                     min_depth=8, depth_multiplier=0.75, conv_defs=None,
+                     prediction_fn=slim.softmax, spatial_squeeze=True, reuse=None,
+                     scope='MobilenetV1', global_pool=False):
+  """MobileNet v1 with depth multiplier 0.75 (checkpoints mobilenet_v1_0.75_*);
+  arguments as `mobilenet_v1`."""
+  return mobilenet_v1(
+      inputs, num_classes=num_classes, dropout_keep_prob=dropout_keep_prob,
+      is_training=is_training, min_depth=min_depth, depth_multiplier=depth_multiplier,
+      conv_defs=conv_defs, prediction_fn=prediction_fn, spatial_squeeze=spatial_squeeze,
+      reuse=reuse, scope=scope, global_pool=global_pool)
 
 
-mobilenet_v1_075 = wrapped_partial(mobilenet_v1, depth_multiplier=0.75)
-mobilenet_v1_050 = wrapped_partial(mobilenet_v1, depth_multiplier=0.50)
-mobilenet_v1_025 = wrapped_partial(mobilenet_v1, depth_multiplier=0.25)
+@registry.register_network('mobilenet_v1_050', **_REGISTRATION, small_build=_THIN_SMALL_BUILD)
+def mobilenet_v1_050(inputs, num_classes=1000, dropout_keep_prob=0.999, is_training=True,
+                     min_depth=8, depth_multiplier=0.50, conv_defs=None,
+                     prediction_fn=slim.softmax, spatial_squeeze=True, reuse=None,
+                     scope='MobilenetV1', global_pool=False):
+  """MobileNet v1 with depth multiplier 0.5 (checkpoints mobilenet_v1_0.5_*);
+  arguments as `mobilenet_v1`."""
+  return mobilenet_v1(
+      inputs, num_classes=num_classes, dropout_keep_prob=dropout_keep_prob,
+      is_training=is_training, min_depth=min_depth, depth_multiplier=depth_multiplier,
+      conv_defs=conv_defs, prediction_fn=prediction_fn, spatial_squeeze=spatial_squeeze,
+      reuse=reuse, scope=scope, global_pool=global_pool)
 
 
-def mobilenet_v1_arg_scope(
-    is_training=True,
-    weight_decay=0.00004,
-    stddev=0.09,
-    regularize_depthwise=False,
-    batch_norm_decay=0.9997,
-    batch_norm_epsilon=0.001,
-    batch_norm_updates_collections=tf.compat.v1.GraphKeys.UPDATE_OPS,
-    normalizer_fn=slim.batch_norm):
-  """The arg scope MobileNet v1 was trained with.
-
-  conv2d and separable_conv2d get truncated-normal initialization, relu6 and
-  `normalizer_fn`; batch norm has `beta` and `gamma`; L2 weight decay on the
-  conv2d weights, and on the depthwise weights with `regularize_depthwise`.
-
-  Args:
-    is_training: training mode of batch norm; None leaves it out of the scope
-      (to set it elsewhere). Default True.
-    weight_decay: L2 scale of the weights. Default 0.00004.
-    stddev: standard deviation of the truncated-normal initializer. Default 0.09.
-    regularize_depthwise: also regularize the depthwise weights. Default False.
-    batch_norm_decay: decay of the moving averages. Default 0.9997.
-    batch_norm_epsilon: added to the variance. Default 0.001.
-    batch_norm_updates_collections: collection of the moving-average updates.
-      Default UPDATE_OPS.
-    normalizer_fn: normalizer of the convolutions. Default slim.batch_norm.
-
-  Returns:
-    An arg_scope dict for `slim.arg_scope`.
-  """
-  batch_norm_params = {
-      'center': True,
-      'scale': True,
-      'decay': batch_norm_decay,
-      'epsilon': batch_norm_epsilon,
-      'updates_collections': batch_norm_updates_collections,
-  }
-  if is_training is not None:
-    batch_norm_params['is_training'] = is_training
-
-  weights_init = tf.compat.v1.truncated_normal_initializer(stddev=stddev)
-  regularizer = slim.l2_regularizer(weight_decay)
-  depthwise_regularizer = regularizer if regularize_depthwise else None
-  with slim.arg_scope([slim.conv2d, slim.separable_conv2d],
-                      weights_initializer=weights_init,
-                      activation_fn=tf.nn.relu6, normalizer_fn=normalizer_fn):
-    with slim.arg_scope([slim.batch_norm], **batch_norm_params):
-      with slim.arg_scope([slim.conv2d], weights_regularizer=regularizer):
-        with slim.arg_scope([slim.separable_conv2d],
-                            weights_regularizer=depthwise_regularizer) as scope:
-          return scope
+@registry.register_network('mobilenet_v1_025', **_REGISTRATION, small_build=_THIN_SMALL_BUILD)
+def mobilenet_v1_025(inputs, num_classes=1000, dropout_keep_prob=0.999, is_training=True,
+                     min_depth=8, depth_multiplier=0.25, conv_defs=None,
+                     prediction_fn=slim.softmax, spatial_squeeze=True, reuse=None,
+                     scope='MobilenetV1', global_pool=False):
+  """MobileNet v1 with depth multiplier 0.25 (checkpoints mobilenet_v1_0.25_*);
+  arguments as `mobilenet_v1`."""
+  return mobilenet_v1(
+      inputs, num_classes=num_classes, dropout_keep_prob=dropout_keep_prob,
+      is_training=is_training, min_depth=min_depth, depth_multiplier=depth_multiplier,
+      conv_defs=conv_defs, prediction_fn=prediction_fn, spatial_squeeze=spatial_squeeze,
+      reuse=reuse, scope=scope, global_pool=global_pool)

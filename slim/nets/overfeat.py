@@ -10,6 +10,7 @@ import tensorflow as tf
 
 import slim
 from slim.nets import _common
+from slim.nets import registry
 
 __all__ = ['overfeat', 'overfeat_arg_scope']
 
@@ -28,6 +29,10 @@ def overfeat_arg_scope(weight_decay=0.0005):
       weight_decay, tf.compat.v1.zeros_initializer(), max_pool_padding='VALID')
 
 
+# No published checkpoint: the 1000 classes of its definition.
+@registry.register_network('overfeat', arg_scope=overfeat_arg_scope, default_image_size=231,
+                           preprocessing='vgg', num_classes=1000, labels_offset=1,
+                           small_build=registry.SmallBuild(231, any_image_size=True))
 def overfeat(inputs,
              num_classes=1000,
              is_training=True,
@@ -57,7 +62,6 @@ def overfeat(inputs,
         fc_weights_stddev=0.005)
 
 
-overfeat.default_image_size = 231
 overfeat.__doc__ = _common.conv_classifier_doc(
     'The OverFeat network; 231 x 231 images', 'overfeat',
     "'overfeat/conv1' ... 'conv5', 'fc6', 'fc7', 'fc8'", 'overfeat/conv1')

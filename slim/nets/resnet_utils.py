@@ -205,10 +205,14 @@ def _batch_norm_mode(is_training):
   return slim.arg_scope([slim.batch_norm], is_training=is_training)
 
 
-def build_resnet(network, inputs, blocks, unit_fn, preactivation, num_classes, is_training,
-                 global_pool, output_stride, include_root_block, reuse, scope, spatial_squeeze,
-                 store_non_strided_activations):
+def build_resnet(network, inputs, blocks, *, unit_fn, preactivation, num_classes=None,
+                 is_training=True, global_pool=True, output_stride=None,
+                 include_root_block=True, reuse=None, scope=None, spatial_squeeze=False,
+                 store_non_strided_activations=False):
   """Builds ResNet v1 (`preactivation=False`) or v2 (True); see resnet_v1.resnet_v1.
+
+  `network` names the network in messages (and is the default scope); the
+  other arguments after `blocks` are keyword-only, with resnet_v1's defaults.
 
   The root block is a 7x7 stride-2 'conv1' (without batch norm and activation
   in v2, whose units normalize their inputs) and a 3x3 stride-2 'pool1'; then

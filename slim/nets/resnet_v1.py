@@ -13,12 +13,14 @@ import tensorflow as tf
 
 import slim
 from slim.nets import _common
+from slim.nets import registry
 from slim.nets import resnet_utils
 
 __all__ = ['bottleneck', 'resnet_arg_scope', 'resnet_v1', 'resnet_v1_block', 'resnet_v1_50',
            'resnet_v1_101', 'resnet_v1_152', 'resnet_v1_200']
 
 resnet_arg_scope = resnet_utils.resnet_arg_scope
+
 
 @slim.add_arg_scope
 def bottleneck(inputs, depth, depth_bottleneck, stride, rate=1, outputs_collections=None,
@@ -106,12 +108,11 @@ def resnet_v1(inputs,
       root block), `inputs` not of rank 4.
   """
   return resnet_utils.build_resnet(
-      'resnet_v1', inputs, blocks, bottleneck, False, num_classes, is_training, global_pool,
-      output_stride, include_root_block, reuse, scope, spatial_squeeze,
-      store_non_strided_activations)
-
-
-resnet_v1.default_image_size = 224
+      'resnet_v1', inputs, blocks, unit_fn=bottleneck, preactivation=False,
+      num_classes=num_classes, is_training=is_training, global_pool=global_pool,
+      output_stride=output_stride, include_root_block=include_root_block, reuse=reuse,
+      scope=scope, spatial_squeeze=spatial_squeeze,
+      store_non_strided_activations=store_non_strided_activations)
 
 
 def resnet_v1_block(scope, base_depth, num_units, stride):
@@ -120,41 +121,79 @@ def resnet_v1_block(scope, base_depth, num_units, stride):
   return resnet_utils.bottleneck_block(scope, bottleneck, base_depth, num_units, stride)
 
 
-_DOC = """ResNet-%(depth)d v1; 224 x 224 images. See `resnet_v1` for the arguments.
-
-  Blocks of %(units)s bottleneck units. `min_base_depth` (8) and
-  `depth_multiplier` (1) thin the bottleneck depths: max(int(d * m), 8).
-  """
-
-
-def _variant(depth):
-  """The network function resnet_v1_<depth>, from resnet_utils.UNITS_PER_BLOCK."""
+def _resnet_v1_of_depth(depth, inputs, *, scope, min_base_depth, depth_multiplier,
+                        **kwargs):
+  """The ResNet v1 of `depth` layers (a row of resnet_utils.UNITS_PER_BLOCK),
+  its bottlenecks thinned to max(int(d * depth_multiplier), min_base_depth)."""
   name = 'resnet_v1_%d' % depth
-
-  def network(inputs,
-              num_classes=None,
-              is_training=True,
-              global_pool=True,
-              output_stride=None,
-              reuse=None,
-              scope=name,
-              spatial_squeeze=False,
-              store_non_strided_activations=False,
-              min_base_depth=8,
-              depth_multiplier=1):
-    _common.check_depth_multiplier(name, depth_multiplier)
-    base_depth = _common.depth_fn(depth_multiplier, min_base_depth)
-    blocks = resnet_utils.imagenet_blocks(resnet_v1_block, depth, base_depth)
-    return resnet_utils.build_resnet(
-        name, inputs, blocks, bottleneck, False, num_classes, is_training, global_pool,
-        output_stride, True, reuse, scope, spatial_squeeze, store_non_strided_activations)
-
-  return _common.named_network(
-      network, name, _DOC % {'depth': depth, 'units': resnet_utils.UNITS_PER_BLOCK[depth]},
-      resnet_v1.default_image_size)
+  _common.check_depth_multiplier(name, depth_multiplier)
+  blocks = resnet_utils.imagenet_blocks(
+      resnet_v1_block, depth, _common.depth_fn(depth_multiplier, min_base_depth))
+  return resnet_utils.build_resnet(name, inputs, blocks, unit_fn=bottleneck,
+                                   preactivation=False, scope=scope, **kwargs)
 
 
-resnet_v1_50 = _variant(50)
-resnet_v1_101 = _variant(101)
-resnet_v1_152 = _variant(152)
-resnet_v1_200 = _variant(200)
+# Converted from the authors' Caffe models: 1000 classes, no background class.
+_REGISTRATION = dict(arg_scope=resnet_arg_scope, default_image_size=224, preprocessing='vgg',
+                     num_classes=1000, labels_offset=1,
+                     factory_kwargs={'spatial_squeeze': True},
+                     small_build=registry.SmallBuild(64, {'depth_multiplier': 0.25},
+                                                     any_image_size=True))
+
+
+@registry.register_network('resnet_v1_50', **_REGISTRATION)
+def resnet_v1_50(inputs, num_classes=None, is_training=True, global_pool=True,
+                 output_stride=None, reuse=None, scope='resnet_v1_50', spatial_squeeze=False,
+                 store_non_strided_activations=False, min_base_depth=8, depth_multiplier=1):
+  """ResNet-50 v1: blocks of (3, 4, 6, 3) bottleneck units; 224 x 224 images.
+
+  Arguments as `resnet_v1`; `depth_multiplier` (1) and `min_base_depth` (8)
+  thin the bottleneck depths d to max(int(d * depth_multiplier), min_base_depth).
+  """
+  return _resnet_v1_of_depth(
+      50, inputs, num_classes=num_classes, is_training=is_training, global_pool=global_pool,
+      output_stride=output_stride, reuse=reuse, scope=scope, spatial_squeeze=spatial_squeeze,
+      store_non_strided_activations=store_non_strided_activations,
+      min_base_depth=min_base_depth, depth_multiplier=depth_multiplier)
+
+
+resnet_v1.default_image_size = resnet_v1_50.default_image_size
+
+
+@registry.register_network('resnet_v1_101', **_REGISTRATION)
+def resnet_v1_101(inputs, num_classes=None, is_training=True, global_pool=True,
+                  output_stride=None, reuse=None, scope='resnet_v1_101', spatial_squeeze=False,
+                  store_non_strided_activations=False, min_base_depth=8, depth_multiplier=1):
+  """ResNet-101 v1: blocks of (3, 4, 23, 3) bottleneck units; arguments as
+  `resnet_v1_50`."""
+  return _resnet_v1_of_depth(
+      101, inputs, num_classes=num_classes, is_training=is_training, global_pool=global_pool,
+      output_stride=output_stride, reuse=reuse, scope=scope, spatial_squeeze=spatial_squeeze,
+      store_non_strided_activations=store_non_strided_activations,
+      min_base_depth=min_base_depth, depth_multiplier=depth_multiplier)
+
+
+@registry.register_network('resnet_v1_152', **_REGISTRATION)
+def resnet_v1_152(inputs, num_classes=None, is_training=True, global_pool=True,
+                  output_stride=None, reuse=None, scope='resnet_v1_152', spatial_squeeze=False,
+                  store_non_strided_activations=False, min_base_depth=8, depth_multiplier=1):
+  """ResNet-152 v1: blocks of (3, 8, 36, 3) bottleneck units; arguments as
+  `resnet_v1_50`."""
+  return _resnet_v1_of_depth(
+      152, inputs, num_classes=num_classes, is_training=is_training, global_pool=global_pool,
+      output_stride=output_stride, reuse=reuse, scope=scope, spatial_squeeze=spatial_squeeze,
+      store_non_strided_activations=store_non_strided_activations,
+      min_base_depth=min_base_depth, depth_multiplier=depth_multiplier)
+
+
+@registry.register_network('resnet_v1_200', **_REGISTRATION)
+def resnet_v1_200(inputs, num_classes=None, is_training=True, global_pool=True,
+                  output_stride=None, reuse=None, scope='resnet_v1_200', spatial_squeeze=False,
+                  store_non_strided_activations=False, min_base_depth=8, depth_multiplier=1):
+  """ResNet-200 v1: blocks of (3, 24, 36, 3) bottleneck units; arguments as
+  `resnet_v1_50`."""
+  return _resnet_v1_of_depth(
+      200, inputs, num_classes=num_classes, is_training=is_training, global_pool=global_pool,
+      output_stride=output_stride, reuse=reuse, scope=scope, spatial_squeeze=spatial_squeeze,
+      store_non_strided_activations=store_non_strided_activations,
+      min_base_depth=min_base_depth, depth_multiplier=depth_multiplier)

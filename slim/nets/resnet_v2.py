@@ -12,7 +12,7 @@ preprocessing and a background class (1001 classes).
 import tensorflow as tf
 
 import slim
-from slim.nets import _common
+from slim.nets import registry
 from slim.nets import resnet_utils
 
 __all__ = ['bottleneck', 'resnet_arg_scope', 'resnet_v2', 'resnet_v2_block', 'resnet_v2_50',
@@ -102,11 +102,10 @@ def resnet_v2(inputs,
       root block), `inputs` not of rank 4.
   """
   return resnet_utils.build_resnet(
-      'resnet_v2', inputs, blocks, bottleneck, True, num_classes, is_training, global_pool,
-      output_stride, include_root_block, reuse, scope, spatial_squeeze, False)
-
-
-resnet_v2.default_image_size = 224
+      'resnet_v2', inputs, blocks, unit_fn=bottleneck, preactivation=True,
+      num_classes=num_classes, is_training=is_training, global_pool=global_pool,
+      output_stride=output_stride, include_root_block=include_root_block, reuse=reuse,
+      scope=scope, spatial_squeeze=spatial_squeeze)
 
 
 def resnet_v2_block(scope, base_depth, num_units, stride):
@@ -115,34 +114,60 @@ def resnet_v2_block(scope, base_depth, num_units, stride):
   return resnet_utils.bottleneck_block(scope, bottleneck, base_depth, num_units, stride)
 
 
-_DOC = """ResNet-%(depth)d v2; 224 x 224 images (299 for the published checkpoints).
-  See `resnet_v2` for the arguments. Blocks of %(units)s bottleneck units.
-  """
+def _resnet_v2_of_depth(depth, inputs, **kwargs):
+  """The ResNet v2 of `depth` layers (a row of resnet_utils.UNITS_PER_BLOCK)."""
+  blocks = resnet_utils.imagenet_blocks(resnet_v2_block, depth)
+  return resnet_utils.build_resnet('resnet_v2_%d' % depth, inputs, blocks,
+                                   unit_fn=bottleneck, preactivation=True, **kwargs)
 
 
-def _variant(depth):
-  """The network function resnet_v2_<depth>, from resnet_utils.UNITS_PER_BLOCK."""
-  name = 'resnet_v2_%d' % depth
-
-  def network(inputs,
-              num_classes=None,
-              is_training=True,
-              global_pool=True,
-              output_stride=None,
-              reuse=None,
-              scope=name,
-              spatial_squeeze=False):
-    blocks = resnet_utils.imagenet_blocks(resnet_v2_block, depth)
-    return resnet_utils.build_resnet(
-        name, inputs, blocks, bottleneck, True, num_classes, is_training, global_pool,
-        output_stride, True, reuse, scope, spatial_squeeze, False)
-
-  return _common.named_network(
-      network, name, _DOC % {'depth': depth, 'units': resnet_utils.UNITS_PER_BLOCK[depth]},
-      resnet_v2.default_image_size)
+# The checkpoints were trained with Inception preprocessing, at 299, with a
+# background class (research/slim's preprocessing_factory says 'vgg', its
+# README 'inception').
+_REGISTRATION = dict(arg_scope=resnet_arg_scope, default_image_size=224,
+                     preprocessing='inception', num_classes=1001,
+                     factory_kwargs={'spatial_squeeze': True},
+                     small_build=registry.SmallBuild(64, any_image_size=True))
 
 
-resnet_v2_50 = _variant(50)
-resnet_v2_101 = _variant(101)
-resnet_v2_152 = _variant(152)
-resnet_v2_200 = _variant(200)
+@registry.register_network('resnet_v2_50', **_REGISTRATION)
+def resnet_v2_50(inputs, num_classes=None, is_training=True, global_pool=True,
+                 output_stride=None, reuse=None, scope='resnet_v2_50', spatial_squeeze=False):
+  """ResNet-50 v2: blocks of (3, 4, 6, 3) bottleneck units; 224 x 224 images
+  (299 for the published checkpoints). Arguments as `resnet_v2`."""
+  return _resnet_v2_of_depth(
+      50, inputs, num_classes=num_classes, is_training=is_training, global_pool=global_pool,
+      output_stride=output_stride, reuse=reuse, scope=scope, spatial_squeeze=spatial_squeeze)
+
+
+resnet_v2.default_image_size = resnet_v2_50.default_image_size
+
+
+@registry.register_network('resnet_v2_101', **_REGISTRATION)
+def resnet_v2_101(inputs, num_classes=None, is_training=True, global_pool=True,
+                  output_stride=None, reuse=None, scope='resnet_v2_101', spatial_squeeze=False):
+  """ResNet-101 v2: blocks of (3, 4, 23, 3) bottleneck units; arguments as
+  `resnet_v2_50`."""
+  return _resnet_v2_of_depth(
+      101, inputs, num_classes=num_classes, is_training=is_training, global_pool=global_pool,
+      output_stride=output_stride, reuse=reuse, scope=scope, spatial_squeeze=spatial_squeeze)
+
+
+@registry.register_network('resnet_v2_152', **_REGISTRATION)
+def resnet_v2_152(inputs, num_classes=None, is_training=True, global_pool=True,
+                  output_stride=None, reuse=None, scope='resnet_v2_152', spatial_squeeze=False):
+  """ResNet-152 v2: blocks of (3, 8, 36, 3) bottleneck units; arguments as
+  `resnet_v2_50`."""
+  return _resnet_v2_of_depth(
+      152, inputs, num_classes=num_classes, is_training=is_training, global_pool=global_pool,
+      output_stride=output_stride, reuse=reuse, scope=scope, spatial_squeeze=spatial_squeeze)
+
+
+@registry.register_network('resnet_v2_200', **_REGISTRATION)
+def resnet_v2_200(inputs, num_classes=None, is_training=True, global_pool=True,
+                  output_stride=None, reuse=None, scope='resnet_v2_200', spatial_squeeze=False):
+  """ResNet-200 v2: blocks of (3, 24, 36, 3) bottleneck units; arguments as
+  `resnet_v2_50`."""
+  return _resnet_v2_of_depth(
+      200, inputs, num_classes=num_classes, is_training=is_training, global_pool=global_pool,
+      output_stride=output_stride, reuse=reuse, scope=scope, spatial_squeeze=spatial_squeeze)

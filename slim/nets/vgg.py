@@ -7,11 +7,30 @@ then the fully connected layers as convolutions.
 
     with slim.arg_scope(vgg.vgg_arg_scope()):
       logits, end_points = vgg.vgg_16(images, num_classes=1000)
+
+The three networks take the same arguments:
+  inputs: a tensor [batch_size, height, width, channels] (224 x 224 images).
+  num_classes: number of classes (default 1000). If 0 or None, the logits
+    layer is omitted and its input features (fc7, before dropout) are returned.
+  is_training: whether dropout is active (default True).
+  dropout_keep_prob: probability of keeping activations in dropout (0.5).
+  spatial_squeeze: squeeze the logits to [batch_size, num_classes] (True).
+  scope: the variable scope (default: the network's name).
+  fc_conv_padding: padding of fc6 (default 'VALID'); 'SAME' gives a map of
+    predictions at 1/32 of the input size in fully convolutional use.
+  global_pool: average the features over space before the logits, for any
+    input size (default False).
+  reuse: reuse the variables of `scope`.
+and return (net, end_points): the logits (or the features), and a dict of the
+outputs of every layer keyed by its scope name ('vgg_16/conv1/conv1_1', ...,
+'vgg_16/fc8'). They raise ValueError for `inputs` not of rank 4 or a wrong
+`num_classes`, before any variable is made.
 """
 import tensorflow as tf
 
 import slim
 from slim.nets import _common
+from slim.nets import registry
 
 __all__ = ['vgg_a', 'vgg_16', 'vgg_19', 'vgg_d', 'vgg_e', 'vgg_arg_scope']
 
@@ -38,8 +57,9 @@ def vgg_arg_scope(weight_decay=0.0005):
   return _common.conv_classifier_arg_scope(weight_decay, tf.compat.v1.zeros_initializer())
 
 
-def _vgg(name, inputs, num_classes, is_training, dropout_keep_prob, spatial_squeeze, scope,
+def _vgg(name, inputs, *, num_classes, is_training, dropout_keep_prob, spatial_squeeze, scope,
          fc_conv_padding, global_pool, reuse):
+  """Builds the VGG network `name` from its row of CONVS_PER_BLOCK."""
   inputs = _common.check_images(name, inputs)
   _common.check_num_classes(name, num_classes)
   with _common.end_points_scope(name, inputs, scope, reuse) as (sc, end_points_collection):
@@ -54,32 +74,47 @@ def _vgg(name, inputs, num_classes, is_training, dropout_keep_prob, spatial_sque
         fc6_padding=fc_conv_padding)
 
 
-def _variant(name, layers, config):
-  """The network function `name`, built from its row of CONVS_PER_BLOCK."""
-
-  def network(inputs,
-              num_classes=1000,
-              is_training=True,
-              dropout_keep_prob=0.5,
-              spatial_squeeze=True,
-              scope=name,
-              fc_conv_padding='VALID',
-              global_pool=False,
-              reuse=None):
-    return _vgg(name, inputs, num_classes, is_training, dropout_keep_prob, spatial_squeeze,
-                scope, fc_conv_padding, global_pool, reuse)
-
-  doc = _common.conv_classifier_doc(
-      'VGG %d-layers, configuration %s; 224 x 224 images' % (layers, config), name,
-      "'%s/conv1/conv1_1' ... '%s/conv5/conv5_%d', '%s/fc6', 'fc7', 'fc8'"
-      % (name, name, CONVS_PER_BLOCK[name][-1], name),
-      '%s/conv1/conv1_1' % name, vgg_arguments=True)
-  return _common.named_network(network, name, doc, 224)
+# Converted from Caffe: 1000 classes, no background class.
+_REGISTRATION = dict(arg_scope=vgg_arg_scope, default_image_size=224, preprocessing='vgg',
+                     num_classes=1000, labels_offset=1,
+                     small_build=registry.SmallBuild(224, any_image_size=True))
 
 
-vgg_a = _variant('vgg_a', 11, 'A')
-vgg_16 = _variant('vgg_16', 16, 'D')
-vgg_19 = _variant('vgg_19', 19, 'E')
+@registry.register_network('vgg_a', **_REGISTRATION)
+def vgg_a(inputs, num_classes=1000, is_training=True, dropout_keep_prob=0.5,
+          spatial_squeeze=True, scope='vgg_a', fc_conv_padding='VALID', global_pool=False,
+          reuse=None):
+  """VGG 11-layers, configuration A: 'vgg_a/conv1/conv1_1' ... 'conv5/conv5_2',
+  'fc6', 'fc7', 'fc8' (weights and biases each). Arguments: see the module."""
+  return _vgg('vgg_a', inputs, num_classes=num_classes, is_training=is_training,
+              dropout_keep_prob=dropout_keep_prob, spatial_squeeze=spatial_squeeze,
+              scope=scope, fc_conv_padding=fc_conv_padding, global_pool=global_pool,
+              reuse=reuse)
+
+
+@registry.register_network('vgg_16', **_REGISTRATION)
+def vgg_16(inputs, num_classes=1000, is_training=True, dropout_keep_prob=0.5,
+           spatial_squeeze=True, scope='vgg_16', fc_conv_padding='VALID', global_pool=False,
+           reuse=None):
+  """VGG 16-layers, configuration D: 'vgg_16/conv1/conv1_1' ... 'conv5/conv5_3',
+  'fc6', 'fc7', 'fc8' (weights and biases each). Arguments: see the module."""
+  return _vgg('vgg_16', inputs, num_classes=num_classes, is_training=is_training,
+              dropout_keep_prob=dropout_keep_prob, spatial_squeeze=spatial_squeeze,
+              scope=scope, fc_conv_padding=fc_conv_padding, global_pool=global_pool,
+              reuse=reuse)
+
+
+@registry.register_network('vgg_19', **_REGISTRATION)
+def vgg_19(inputs, num_classes=1000, is_training=True, dropout_keep_prob=0.5,
+           spatial_squeeze=True, scope='vgg_19', fc_conv_padding='VALID', global_pool=False,
+           reuse=None):
+  """VGG 19-layers, configuration E: 'vgg_19/conv1/conv1_1' ... 'conv5/conv5_4',
+  'fc6', 'fc7', 'fc8' (weights and biases each). Arguments: see the module."""
+  return _vgg('vgg_19', inputs, num_classes=num_classes, is_training=is_training,
+              dropout_keep_prob=dropout_keep_prob, spatial_squeeze=spatial_squeeze,
+              scope=scope, fc_conv_padding=fc_conv_padding, global_pool=global_pool,
+              reuse=reuse)
+
 
 vgg_d = vgg_16
 vgg_e = vgg_19

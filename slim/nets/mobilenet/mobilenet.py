@@ -24,11 +24,12 @@ import collections
 import contextlib
 import copy
 import os
-import threading
 
 import tensorflow as tf
 
 import slim
+from slim import _checks
+from slim.layers import utils as layers_utils
 
 __all__ = ['apply_activation', 'depth_multiplier', 'op', 'NoOpScope', 'safe_arg_scope',
            'named_output', 'mobilenet_base', 'mobilenet', 'global_pool', 'training_scope']
@@ -111,36 +112,20 @@ def safe_arg_scope(funcs, **kwargs):
 
 
 # Eager tensors have no names, so the '..._output' tensors of a layer cannot be
-# found in a graph; while `mobilenet_base` runs eagerly, `named_output` records
-# them here instead: one list of (variable scope, name, tensor) per layer, per
-# thread (tf.distribute runs replicas in threads).
-_EAGER_OUTPUTS = threading.local()
-
-
-def _output_records():
-  if not hasattr(_EAGER_OUTPUTS, 'stack'):
-    _EAGER_OUTPUTS.stack = []
-  return _EAGER_OUTPUTS.stack
+# found in a graph; while `mobilenet_base` runs eagerly, `named_output` adds
+# (variable scope, name, tensor) to this collection of the eager frame that
+# each layer opens (slim.layers.utils.eager_collections: per thread, since
+# tf.distribute runs replicas in threads).
+_NAMED_OUTPUTS = 'mobilenet_named_outputs'
 
 
 def named_output(tensor, name):
   """`tf.identity(tensor, name=name)`; names ending in 'output' become end points
   ('layer_N/<name>') of the mobilenet layer that makes them, in every mode."""
   output = tf.identity(tensor, name=name)
-  records = _output_records()
-  if records and tf.executing_eagerly():
-    records[-1].append((tf.compat.v1.get_variable_scope().name, name, output))
+  layers_utils.add_to_eager_collections(
+      _NAMED_OUTPUTS, (tf.compat.v1.get_variable_scope().name, name, output))
   return output
-
-
-@contextlib.contextmanager
-def _recording_outputs():
-  stack = _output_records()
-  stack.append([])
-  try:
-    yield stack[-1]
-  finally:
-    stack.pop()
 
 
 def _eager_layer_outputs(end_point, net, records):
@@ -164,6 +149,18 @@ def _graph_layer_outputs(net, scopes):
   return end_points
 
 
+def _layer_error(error, end_point, layer_op, params):
+  """A new error of the type of `error` (a TypeError or ValueError) whose
+  message names the layer being built, then says `error`'s; None where that
+  type cannot be made from a message alone."""
+  message = 'mobilenet_base: building %s (%s with %r) failed: %s' % (
+      end_point, getattr(layer_op, '__name__', layer_op), params, error)
+  try:
+    return type(error)(message)
+  except Exception:  # pylint: disable=broad-except
+    return None
+
+
 def _check_no_generic_multiplier(function, kwargs):
   """For the V2/V3 builders, which take depth_multiplier instead."""
   if 'multiplier' in kwargs:
@@ -175,6 +172,8 @@ def _check_base_arguments(inputs, conv_defs, multiplier, output_stride):
   if not isinstance(conv_defs, dict) or not isinstance(conv_defs.get('spec'), (list, tuple)):
     raise ValueError("mobilenet_base: conv_defs must be a dict with a 'spec' list of "
                      'op(...) layers, received %r' % (conv_defs,))
+  _checks.check_number('mobilenet_base', 'multiplier', multiplier)
+  _checks.check_int('mobilenet_base', 'output_stride', output_stride, allow_none=True)
   if multiplier <= 0:
     raise ValueError('mobilenet_base: multiplier must be greater than zero, received %r'
                      % (multiplier,))
@@ -221,7 +220,9 @@ def mobilenet_base(  # pylint: disable=invalid-name
 
   Raises:
     ValueError: conv_defs without a 'spec', multiplier <= 0, an invalid
-      output_stride, or inputs not of rank 4.
+      output_stride, or inputs not of rank 4 (before any variable is made).
+    TypeError, ValueError: a layer refused its parameters; the message names
+      the layer ('layer_3'), its op and parameters, then the layer's error.
   """
   inputs = tf.convert_to_tensor(inputs)
   _check_base_arguments(inputs, conv_defs, multiplier, output_stride)
@@ -263,16 +264,18 @@ def mobilenet_base(  # pylint: disable=invalid-name
           params['use_explicit_padding'] = True
 
       end_point = 'layer_%d' % (i + 1)
-      with _recording_outputs() as records:
+      with layers_utils.eager_collections() as layer_frame:
         try:
           net = opdef.op(net, **params)
-        except Exception as error:
-          error.add_note('mobilenet_base: building %s (%s with %r) failed'
-                         % (end_point, getattr(opdef.op, '__name__', opdef.op), params))
-          raise
+        except (TypeError, ValueError) as error:
+          named = _layer_error(error, end_point, opdef.op, params)
+          if named is None:
+            raise
+          raise named from error
       end_points[end_point] = net
       if eager:
-        eager_outputs.update(_eager_layer_outputs(end_point, net, records))
+        eager_outputs.update(
+            _eager_layer_outputs(end_point, net, layer_frame.get(_NAMED_OUTPUTS, [])))
       else:
         scopes[os.path.dirname(net.name)] = end_point
       if final_endpoint is not None and end_point == final_endpoint:

@@ -6,11 +6,12 @@ The 1.0 model: 3.5M parameters, 300M multiply-adds, 72% top-1 on ImageNet at 224
       logits, end_points = mobilenet_v2.mobilenet(images)   # scope 'MobilenetV2'
 """
 import copy
-import functools
 
 import tensorflow as tf
 
 import slim
+from slim.nets import _common
+from slim.nets import registry
 from slim.nets.mobilenet import conv_blocks as ops
 from slim.nets.mobilenet import mobilenet as lib
 
@@ -63,6 +64,20 @@ V2_DEF = dict(
 # pyformat: enable
 
 
+def training_scope(**kwargs):
+  """The arg scope to train MobileNet V2: `mobilenet.training_scope(**kwargs)`
+  (is_training, weight_decay, stddev, dropout_keep_prob, bn_decay)."""
+  return lib.training_scope(**kwargs)
+
+
+# The published checkpoints (mobilenet_v2_<multiplier>_<size>) have 1001 classes.
+_REGISTRATION = dict(arg_scope=training_scope, default_image_size=224,
+                     preprocessing='inception', num_classes=1001)
+
+
+@registry.register_network(
+    'mobilenet_v2', **_REGISTRATION,
+    small_build=registry.SmallBuild(64, {'depth_multiplier': 0.35}, any_image_size=True))
 @slim.add_arg_scope
 @tf.autograph.experimental.do_not_convert
 def mobilenet(input_tensor,
@@ -122,22 +137,53 @@ def mobilenet(input_tensor,
                          scope=scope, multiplier=depth_multiplier, **kwargs)
 
 
-mobilenet.default_image_size = 224
-
-
-def wrapped_partial(func, *args, **kwargs):
-  """`functools.partial` that keeps the name, docstring and attributes of `func`."""
-  partial_func = functools.partial(func, *args, **kwargs)
-  functools.update_wrapper(partial_func, func)
-  return partial_func
-
+wrapped_partial = _common.wrapped_partial
 
 # The narrow variants keep a 1280-wide last layer (finegrain_classification_mode).
-mobilenet_v2_140 = wrapped_partial(mobilenet, depth_multiplier=1.4)
-mobilenet_v2_050 = wrapped_partial(mobilenet, depth_multiplier=0.50,
-                                   finegrain_classification_mode=True)
-mobilenet_v2_035 = wrapped_partial(mobilenet, depth_multiplier=0.35,
-                                   finegrain_classification_mode=True)
+_VARIANT_SMALL_BUILD = registry.SmallBuild(64, any_image_size=True)
+
+
+@registry.register_network('mobilenet_v2_140', **_REGISTRATION,
+                           small_build=_VARIANT_SMALL_BUILD)
+@tf.autograph.experimental.do_not_convert
+def mobilenet_v2_140(input_tensor, num_classes=1001, depth_multiplier=1.4, scope='MobilenetV2',
+                     conv_defs=None, finegrain_classification_mode=False, min_depth=None,
+                     divisible_by=None, activation_fn=None, **kwargs):
+  """MobileNet V2 with depth multiplier 1.4 (checkpoint mobilenet_v2_1.4_224);
+  arguments as `mobilenet`."""
+  return mobilenet(
+      input_tensor, num_classes=num_classes, depth_multiplier=depth_multiplier, scope=scope,
+      conv_defs=conv_defs, finegrain_classification_mode=finegrain_classification_mode,
+      min_depth=min_depth, divisible_by=divisible_by, activation_fn=activation_fn, **kwargs)
+
+
+@tf.autograph.experimental.do_not_convert
+def mobilenet_v2_050(input_tensor, num_classes=1001, depth_multiplier=0.50,
+                     scope='MobilenetV2', conv_defs=None, finegrain_classification_mode=True,
+                     min_depth=None, divisible_by=None, activation_fn=None, **kwargs):
+  """MobileNet V2 with depth multiplier 0.5 and a full-width last layer;
+  arguments as `mobilenet`. (research/slim's nets_factory does not list it.)"""
+  return mobilenet(
+      input_tensor, num_classes=num_classes, depth_multiplier=depth_multiplier, scope=scope,
+      conv_defs=conv_defs, finegrain_classification_mode=finegrain_classification_mode,
+      min_depth=min_depth, divisible_by=divisible_by, activation_fn=activation_fn, **kwargs)
+
+
+mobilenet_v2_050.default_image_size = mobilenet.default_image_size
+
+
+@registry.register_network('mobilenet_v2_035', **_REGISTRATION,
+                           small_build=_VARIANT_SMALL_BUILD)
+@tf.autograph.experimental.do_not_convert
+def mobilenet_v2_035(input_tensor, num_classes=1001, depth_multiplier=0.35,
+                     scope='MobilenetV2', conv_defs=None, finegrain_classification_mode=True,
+                     min_depth=None, divisible_by=None, activation_fn=None, **kwargs):
+  """MobileNet V2 with depth multiplier 0.35 and a full-width last layer
+  (checkpoint mobilenet_v2_0.35_224); arguments as `mobilenet`."""
+  return mobilenet(
+      input_tensor, num_classes=num_classes, depth_multiplier=depth_multiplier, scope=scope,
+      conv_defs=conv_defs, finegrain_classification_mode=finegrain_classification_mode,
+      min_depth=min_depth, divisible_by=divisible_by, activation_fn=activation_fn, **kwargs)
 
 
 @slim.add_arg_scope
@@ -146,9 +192,3 @@ def mobilenet_base(input_tensor, depth_multiplier=1.0, **kwargs):
   """The layers of MobileNet V2 without pooling and logits; returns (net, end_points)."""
   return mobilenet(input_tensor, depth_multiplier=depth_multiplier, base_only=True,
                    **kwargs)
-
-
-def training_scope(**kwargs):
-  """The arg scope to train MobileNet V2: `mobilenet.training_scope(**kwargs)`
-  (is_training, weight_decay, stddev, dropout_keep_prob, bn_decay)."""
-  return lib.training_scope(**kwargs)

@@ -15,6 +15,8 @@ import numpy as np
 import tensorflow as tf
 
 import slim
+from slim.nets import _common
+from slim.nets import registry
 from slim.nets.mobilenet import conv_blocks as ops
 from slim.nets.mobilenet import mobilenet as lib
 
@@ -249,7 +251,6 @@ def mobilenet(input_tensor,
                        scope=scope, multiplier=depth_multiplier, **kwargs)
 
 
-mobilenet.default_image_size = 224
 training_scope = lib.training_scope
 
 
@@ -261,29 +262,87 @@ def mobilenet_base(input_tensor, depth_multiplier=1.0, **kwargs):
                    **kwargs)
 
 
-def wrapped_partial(func, new_defaults=None, **kwargs):
-  """`func` with fixed arguments `kwargs` and overridable defaults `new_defaults`,
-  keeping its name, docstring and attributes (e.g. default_image_size)."""
-  new_defaults = dict(new_defaults or {})
+wrapped_partial = _common.wrapped_partial
 
-  def func_wrapper(*f_args, **f_kwargs):
-    return func(*f_args, **dict(new_defaults, **f_kwargs))
-
-  functools.update_wrapper(func_wrapper, func)
-  partial_func = functools.partial(func_wrapper, **kwargs)
-  functools.update_wrapper(partial_func, func)
-  return partial_func
+# The published checkpoints have 1001 classes.
+_REGISTRATION = dict(arg_scope=training_scope, default_image_size=224,
+                     preprocessing='inception', num_classes=1001)
 
 
-large = wrapped_partial(mobilenet, conv_defs=V3_LARGE)
-small = wrapped_partial(mobilenet, conv_defs=V3_SMALL)
-edge_tpu = wrapped_partial(mobilenet, new_defaults={'scope': 'MobilenetEdgeTPU'},
-                           conv_defs=V3_EDGETPU)
-edge_tpu_075 = wrapped_partial(mobilenet, new_defaults={'scope': 'MobilenetEdgeTPU'},
-                               conv_defs=V3_EDGETPU, depth_multiplier=0.75,
-                               finegrain_classification_mode=True)
-large_minimalistic = wrapped_partial(mobilenet, conv_defs=V3_LARGE_MINIMALISTIC)
-small_minimalistic = wrapped_partial(mobilenet, conv_defs=V3_SMALL_MINIMALISTIC)
+@registry.register_network('mobilenet_v3_large', **_REGISTRATION,
+                           small_build=registry.SmallBuild(64, {'depth_multiplier': 0.35}))
+@tf.autograph.experimental.do_not_convert
+def large(input_tensor, num_classes=1001, depth_multiplier=1.0, scope='MobilenetV3',
+          conv_defs=V3_LARGE, finegrain_classification_mode=False, **kwargs):
+  """MobileNet V3 Large (checkpoints v3-large_224_1.0_*); arguments as `mobilenet`."""
+  return mobilenet(input_tensor, num_classes=num_classes, depth_multiplier=depth_multiplier,
+                   scope=scope, conv_defs=conv_defs,
+                   finegrain_classification_mode=finegrain_classification_mode, **kwargs)
+
+
+mobilenet.default_image_size = large.default_image_size
+
+
+@registry.register_network('mobilenet_v3_small', **_REGISTRATION,
+                           small_build=registry.SmallBuild(64, {'depth_multiplier': 0.35}))
+@tf.autograph.experimental.do_not_convert
+def small(input_tensor, num_classes=1001, depth_multiplier=1.0, scope='MobilenetV3',
+          conv_defs=V3_SMALL, finegrain_classification_mode=False, **kwargs):
+  """MobileNet V3 Small (checkpoints v3-small_224_1.0_*); arguments as `mobilenet`."""
+  return mobilenet(input_tensor, num_classes=num_classes, depth_multiplier=depth_multiplier,
+                   scope=scope, conv_defs=conv_defs,
+                   finegrain_classification_mode=finegrain_classification_mode, **kwargs)
+
+
+@registry.register_network('mobilenet_edgetpu', **_REGISTRATION,
+                           small_build=registry.SmallBuild(64, {'depth_multiplier': 0.35}))
+@tf.autograph.experimental.do_not_convert
+def edge_tpu(input_tensor, num_classes=1001, depth_multiplier=1.0, scope='MobilenetEdgeTPU',
+             conv_defs=V3_EDGETPU, finegrain_classification_mode=False, **kwargs):
+  """MobileNet-EdgeTPU (checkpoint mobilenet_edgetpu_224_1.0), in scope
+  'MobilenetEdgeTPU'. Inference mode is created by default; arguments as `mobilenet`."""
+  return mobilenet(input_tensor, num_classes=num_classes, depth_multiplier=depth_multiplier,
+                   scope=scope, conv_defs=conv_defs,
+                   finegrain_classification_mode=finegrain_classification_mode, **kwargs)
+
+
+@registry.register_network('mobilenet_edgetpu_075', **_REGISTRATION,
+                           small_build=registry.SmallBuild(64))
+@tf.autograph.experimental.do_not_convert
+def edge_tpu_075(input_tensor, num_classes=1001, depth_multiplier=0.75,
+                 scope='MobilenetEdgeTPU', conv_defs=V3_EDGETPU,
+                 finegrain_classification_mode=True, **kwargs):
+  """MobileNet-EdgeTPU with depth multiplier 0.75 and a full-width last layer
+  (checkpoint mobilenet_edgetpu_224_0.75); arguments as `mobilenet`."""
+  return mobilenet(input_tensor, num_classes=num_classes, depth_multiplier=depth_multiplier,
+                   scope=scope, conv_defs=conv_defs,
+                   finegrain_classification_mode=finegrain_classification_mode, **kwargs)
+
+
+@registry.register_network('mobilenet_v3_large_minimalistic', **_REGISTRATION,
+                           small_build=registry.SmallBuild(64, {'depth_multiplier': 0.35}))
+@tf.autograph.experimental.do_not_convert
+def large_minimalistic(input_tensor, num_classes=1001, depth_multiplier=1.0,
+                       scope='MobilenetV3', conv_defs=V3_LARGE_MINIMALISTIC,
+                       finegrain_classification_mode=False, **kwargs):
+  """MobileNet V3 Large minimalistic: no squeeze-excite, hard-swish or 5x5
+  kernels (checkpoint v3-large-minimalistic_224_1.0); arguments as `mobilenet`."""
+  return mobilenet(input_tensor, num_classes=num_classes, depth_multiplier=depth_multiplier,
+                   scope=scope, conv_defs=conv_defs,
+                   finegrain_classification_mode=finegrain_classification_mode, **kwargs)
+
+
+@registry.register_network('mobilenet_v3_small_minimalistic', **_REGISTRATION,
+                           small_build=registry.SmallBuild(64, {'depth_multiplier': 0.35}))
+@tf.autograph.experimental.do_not_convert
+def small_minimalistic(input_tensor, num_classes=1001, depth_multiplier=1.0,
+                       scope='MobilenetV3', conv_defs=V3_SMALL_MINIMALISTIC,
+                       finegrain_classification_mode=False, **kwargs):
+  """MobileNet V3 Small minimalistic: no squeeze-excite, hard-swish or 5x5
+  kernels (checkpoint v3-small-minimalistic_224_1.0); arguments as `mobilenet`."""
+  return mobilenet(input_tensor, num_classes=num_classes, depth_multiplier=depth_multiplier,
+                   scope=scope, conv_defs=conv_defs,
+                   finegrain_classification_mode=finegrain_classification_mode, **kwargs)
 
 
 def _reduce_consecutive_layers(conv_defs, start_id, end_id, multiplier=0.5):

@@ -20,6 +20,7 @@ import copy
 import tensorflow as tf
 
 import slim
+from slim.nets import registry
 from slim.nets.nasnet import nasnet_utils
 
 __all__ = ['cifar_config', 'large_imagenet_config', 'mobile_imagenet_config',
@@ -267,6 +268,9 @@ def _build_nasnet(function, images, num_classes, is_training, final_endpoint, co
                               current_step=current_step)
 
 
+# No published checkpoint: trained on CIFAR-10 by research/slim's scripts.
+@registry.register_network('nasnet_cifar', arg_scope=nasnet_cifar_arg_scope,
+                           default_image_size=32, preprocessing='cifarnet', num_classes=10)
 @tf.autograph.experimental.do_not_convert
 def build_nasnet_cifar(images, num_classes,
                        is_training=True,
@@ -293,9 +297,9 @@ def build_nasnet_cifar(images, num_classes,
                        config, cifar_config, 'cifar', current_step)
 
 
-build_nasnet_cifar.default_image_size = 32
-
-
+@registry.register_network('nasnet_mobile', arg_scope=nasnet_mobile_arg_scope,
+                           default_image_size=224, preprocessing='inception', num_classes=1001,
+                           small_build=registry.SmallBuild(64))
 @tf.autograph.experimental.do_not_convert
 def build_nasnet_mobile(images, num_classes,
                         is_training=True,
@@ -314,9 +318,9 @@ def build_nasnet_mobile(images, num_classes,
                        current_step)
 
 
-build_nasnet_mobile.default_image_size = 224
-
-
+@registry.register_network('nasnet_large', arg_scope=nasnet_large_arg_scope,
+                           default_image_size=331, preprocessing='inception', num_classes=1001,
+                           small_build=registry.SmallBuild(96))
 @tf.autograph.experimental.do_not_convert
 def build_nasnet_large(images, num_classes,
                        is_training=True,
@@ -328,9 +332,6 @@ def build_nasnet_large(images, num_classes,
   return _build_nasnet('build_nasnet_large', images, num_classes, is_training,
                        final_endpoint, config, large_imagenet_config, 'imagenet',
                        current_step)
-
-
-build_nasnet_large.default_image_size = 331
 
 
 def _build_nasnet_base(images,

@@ -10,6 +10,7 @@ instead. Variable names as in the published checkpoints ('cell_stem_0/...',
 import tensorflow as tf
 
 import slim
+from slim.nets import registry
 from slim.nets.nasnet import nasnet
 from slim.nets.nasnet import nasnet_utils
 
@@ -134,6 +135,9 @@ def _build_pnasnet(function, images, num_classes, is_training, final_endpoint, c
 # pylint: enable=protected-access
 
 
+@registry.register_network('pnasnet_large', arg_scope=pnasnet_large_arg_scope,
+                           default_image_size=331, preprocessing='inception', num_classes=1001,
+                           small_build=registry.SmallBuild(96))
 @tf.autograph.experimental.do_not_convert
 def build_pnasnet_large(images,
                         num_classes,
@@ -162,9 +166,9 @@ def build_pnasnet_large(images,
                         final_endpoint, config, large_imagenet_config, current_step)
 
 
-build_pnasnet_large.default_image_size = 331
-
-
+@registry.register_network('pnasnet_mobile', arg_scope=pnasnet_mobile_arg_scope,
+                           default_image_size=224, preprocessing='inception', num_classes=1001,
+                           small_build=registry.SmallBuild(64))
 @tf.autograph.experimental.do_not_convert
 def build_pnasnet_mobile(images,
                          num_classes,
@@ -176,9 +180,6 @@ def build_pnasnet_mobile(images,
   `build_pnasnet_large`."""
   return _build_pnasnet('build_pnasnet_mobile', images, num_classes, is_training,
                         final_endpoint, config, mobile_imagenet_config, current_step)
-
-
-build_pnasnet_mobile.default_image_size = 224
 
 
 class PNasNetNormalCell(nasnet_utils.NasNetABaseCell):
