@@ -269,7 +269,7 @@ class _LogClock(logging.Handler):
     self.clock = clock
 
   def emit(self, record):
-    if record.getMessage().startswith('step '):
+    if record.getMessage().startswith('global step '):
       self.clock.mark()
 
 

@@ -21,7 +21,6 @@ Example:
     final_loss = slim.learning.train(train_op, '/tmp/model', number_of_steps=1000,
                                      log_every_n_steps=100)
 """
-import datetime
 import numbers
 import sys
 import time
@@ -30,6 +29,7 @@ import tensorflow as tf
 
 from slim import _checks
 from slim.training import _chief_services
+from slim.training import progress as _progress_lib
 from slim.training import training as _training
 
 __all__ = [
@@ -133,35 +133,15 @@ def create_train_op(total_loss,
       check_numerics=check_numerics)
 
 
-class _ProgressLog(object):
-  """Measures the training rate between two log lines (the first one: since the
-  first step), for steps/sec and the ETA."""
+def _progress(number_of_steps):
+  """The reporter of `train`'s log lines: tf_slim's `global step N: loss = X (S
+  sec/step` and then the steps/sec since the previous line and the ETA."""
+  return _progress_lib.Progress(label='global', unit='step', total=number_of_steps or None,
+                                show_total=False, log_fn=_log_line)
 
-  def __init__(self, number_of_steps=None):
-    self.number_of_steps = number_of_steps
-    self._last = None  # (time, global step) of the previous log line or of the start
 
-  def start(self, sess, global_step):
-    """Marks the start of training (once): the time and the global step."""
-    if self._last is None:
-      self._last = (time.time(), int(sess.run(global_step)))
-
-  def suffix(self, global_step, step_seconds):
-    """`, 12.30 steps/sec, ETA 0:01:05` for the log line at `global_step`."""
-    now = time.time()
-    rate = None
-    if self._last is not None and global_step > self._last[1] and now > self._last[0]:
-      rate = (global_step - self._last[1]) / (now - self._last[0])
-    elif step_seconds > 0:
-      rate = 1.0 / step_seconds
-    self._last = (now, global_step)
-    if rate is None:
-      return ''
-    text = ', %.2f steps/sec' % rate
-    if self.number_of_steps:
-      remaining = max(self.number_of_steps - global_step, 0) / rate
-      text += ', ETA %s' % datetime.timedelta(seconds=int(round(remaining)))
-    return text
+def _log_line(line):
+  _logging.info('%s', line)
 
 
 def train_step(sess, train_op, global_step, train_step_kwargs):
@@ -169,7 +149,8 @@ def train_step(sess, train_op, global_step, train_step_kwargs):
 
   `train_step_kwargs` may hold: `should_stop`, `should_log`, `should_trace` (boolean
   scalar tensors), `logdir` (needed with `should_trace`), `summary_writer`, and
-  `progress` (what `train` puts there to log steps/sec and the ETA).
+  `progress` (a `slim.training.progress.Progress`, which `train` puts there to add
+  steps/sec and the ETA to the log line).
 
   Args:
     sess: the session.
@@ -187,8 +168,8 @@ def train_step(sess, train_op, global_step, train_step_kwargs):
     raise ValueError('train_step: logdir must be present in train_step_kwargs when '
                      'should_trace is present (keys: %s)' % sorted(train_step_kwargs))
   progress = train_step_kwargs.get('progress')
-  if progress is not None:
-    progress.start(sess, global_step)
+  if progress is not None and not progress.started:
+    progress.start(int(sess.run(global_step)))
   start_time = time.time()
   options = run_metadata = None
   if 'should_trace' in train_step_kwargs and sess.run(train_step_kwargs['should_trace']):
@@ -207,9 +188,12 @@ def train_step(sess, train_op, global_step, train_step_kwargs):
     # The step read with train_op may precede its increment: read it again.
     should_log, step_after = sess.run([train_step_kwargs['should_log'], global_step])
     if should_log:
-      suffix = progress.suffix(step_after, step_seconds) if progress is not None else ''
-      _logging.info('global step %d: loss = %.4f (%.3f sec/step%s)', step_after, total_loss,
-                    step_seconds, suffix)
+      if progress is not None:
+        progress.log(int(step_after), step_seconds=step_seconds, loss=total_loss)
+      else:
+        _log_line(_progress_lib.format_line('global', 'step', int(step_after),
+                                            fields={'loss': total_loss},
+                                            step_seconds=step_seconds))
 
   should_stop = False
   if 'should_stop' in train_step_kwargs:
@@ -274,7 +258,7 @@ def _default_train_step_kwargs(global_step, number_of_steps, log_every_n_steps, 
       kwargs['should_stop'] = tf.constant(False)
     if log_every_n_steps > 0:
       kwargs['should_log'] = tf.equal(tf.math.floormod(global_step, log_every_n_steps), 0)
-      kwargs['progress'] = _ProgressLog(number_of_steps)
+      kwargs['progress'] = _progress(number_of_steps)
     if is_chief and trace_every_n_steps is not None:
       kwargs['should_trace'] = tf.equal(tf.math.floormod(global_step, trace_every_n_steps), 0)
       kwargs['logdir'] = logdir

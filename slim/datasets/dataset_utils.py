@@ -6,7 +6,6 @@ downloads of archives to a temporary name renamed when complete.
 """
 import os
 import shutil
-import sys
 import tarfile
 import urllib.request
 import zipfile
@@ -14,6 +13,7 @@ import zipfile
 import tensorflow as tf
 
 from slim import _files
+from slim.training import progress as progress_lib
 
 __all__ = [
     'LABELS_FILENAME', 'int64_feature', 'int64_list_feature', 'bytes_feature',
@@ -24,6 +24,8 @@ __all__ = [
 ]
 
 LABELS_FILENAME = 'labels.txt'
+PROGRESS_SECS = 5.0  # the least seconds between two progress lines of a download or conversion
+_MB = float(1 << 20)
 
 
 def _as_list(values):
@@ -94,17 +96,29 @@ def download_url(url, dataset_dir, filename=None):
   """
   filename = filename or url.split('/')[-1]
   path = os.path.join(dataset_dir, filename)
+  progress = []  # made at the first block, when the size is known
 
-  def progress(count, block_size, total_size):
-    if total_size > 0:
-      sys.stdout.write('\r>> Downloading %s %.1f%%' % (
-          filename, min(100.0, 100.0 * count * block_size / total_size)))
-      sys.stdout.flush()
+  def report(count, block_size, total_size):
+    if not progress:
+      progress.append(progress_lib.Progress(
+          label='>> Downloading %s:' % filename, unit='MB', plural='MB',
+          total=total_size / _MB if total_size > 0 else None, every_secs=PROGRESS_SECS,
+          log_fn=print_line))
+      progress[0].start(0.0)
+    done = count * block_size
+    progress[0].update(min(done, total_size) / _MB if total_size > 0 else done / _MB)
 
   with _files.renamed_when_complete(path) as temporary:
-    urllib.request.urlretrieve(url, temporary, progress)
-  print('\nSuccessfully downloaded %s (%d bytes).' % (filename, os.path.getsize(path)))
+    urllib.request.urlretrieve(url, temporary, report)
+  if progress:
+    progress[0].finish()
+  print('Successfully downloaded %s (%d bytes).' % (filename, os.path.getsize(path)))
   return path
+
+
+def print_line(line):
+  """Prints a progress line at once (the converters' `log_fn`)."""
+  print(line, flush=True)
 
 
 def extract_archive(archive_path, directory):

@@ -30,10 +30,12 @@ from slim.metrics.streaming_metric import StreamingMetric
 from slim.model import Model
 from slim.training import checkpoints
 from slim.training import events
+from slim.training import progress as progress_lib
 
 __all__ = ['evaluate_checkpoint', 'evaluate_new_checkpoints']
 
 _MOVING_AVERAGE_NAME = 'ExponentialMovingAverage'
+_EVAL_LOG_SECS = 10.0  # between progress lines when the number of batches is unknown
 
 
 def _check_arguments(function, model, dataset, eval_fn, metric):
@@ -77,6 +79,14 @@ def _as_metric_inputs(inputs):
   return (inputs,), {}
 
 
+def _batch_size(batch):
+  """The examples in `batch`: the first dimension of its first tensor (None if unknown)."""
+  shape = getattr(tf.nest.flatten(batch)[0], 'shape', None)
+  if shape is None or not shape.rank or shape[0] is None:
+    return None
+  return int(shape[0])
+
+
 def _to_python(value):
   value = np.asarray(value)
   return value.item() if value.ndim == 0 else value
@@ -86,23 +96,37 @@ class _Evaluator(object):
   """What several evaluations share: the traced eval step and the metric."""
 
   def __init__(self, function, model, dataset, eval_fn, metric, eval_dir, num_evals,
-               use_moving_averages):
+               use_moving_averages, run_log=None):
     self.function = function
     self.metric = _check_arguments(function, model, dataset, eval_fn, metric)
     _checks.check_count(function, 'num_evals', num_evals, allow_none=True)
     self.model, self.dataset, self.num_evals = model, dataset, num_evals
     self.use_moving_averages = use_moving_averages
+    self.run_log = run_log
     self.events = events.EventWriter(eval_dir) if eval_dir else None
     self.eval_step = tf.function(lambda batch: eval_fn(model, batch), reduce_retracing=True)
 
   def _batches(self):
+    """The batches to evaluate, and their number (None if unknown)."""
     dataset = self.dataset if isinstance(self.dataset, tf.data.Dataset) else self.dataset()
-    return dataset.take(self.num_evals) if self.num_evals else dataset
+    if self.num_evals:
+      dataset = dataset.take(self.num_evals)
+    cardinality = int(dataset.cardinality())
+    return dataset, cardinality if cardinality >= 0 else None
+
+  def _progress(self, total):
+    """The reporter of the batches, `eval batch 5/10 (...)`: as often as tf_slim's
+    hook (about ten lines), or at most every 10 seconds for an unknown number."""
+    return progress_lib.Progress(
+        label='eval', unit='batch', total=total,
+        every_n=progress_lib.eval_log_every_n(total) if total else None,
+        every_secs=None if total else _EVAL_LOG_SECS, run_log=self.run_log)
 
   def evaluate(self, checkpoint_path):
     """Restores `checkpoint_path`, runs the metric over the dataset, writes and
     returns the values."""
-    batches = iter(self._batches())
+    dataset, total = self._batches()
+    batches = iter(dataset)
     batch = next(batches, None)
     if batch is None:
       raise ValueError('%s: the dataset is empty' % self.function)
@@ -114,11 +138,15 @@ class _Evaluator(object):
     step = checkpoints.checkpoint_step(checkpoint_path)
     self.metric.reset_state()
     count = 0
+    progress = self._progress(total)
+    progress.start(0)
     while batch is not None:
       args, kwargs = _as_metric_inputs(self.eval_step(batch))
       self.metric.update_state(*args, **kwargs)
       count += 1
+      examples = _batch_size(batch)
       batch = next(batches, None)
+      progress.update(count, final=batch is None, examples=examples)
     result = self.metric.result()
     if isinstance(result, dict):
       values = collections.OrderedDict((k, _to_python(v)) for k, v in sorted(result.items()))
@@ -127,6 +155,8 @@ class _Evaluator(object):
     tf.compat.v1.logging.info('%s: %s (global step %d, %d batches): %s', self.function,
                               checkpoint_path, step, count,
                               ', '.join('%s = %s' % item for item in values.items()))
+    if self.run_log is not None:
+      self.run_log.evaluation(step, values, checkpoint=checkpoint_path)
     if self.events is not None:
       scalars = {k: v for k, v in values.items() if np.ndim(v) == 0}
       self.events.scalars(step, scalars)
@@ -139,7 +169,7 @@ class _Evaluator(object):
 
 
 def evaluate_checkpoint(model, dataset, eval_fn, metric, checkpoint_path, eval_dir=None,
-                        num_evals=None, use_moving_averages=False):
+                        num_evals=None, use_moving_averages=False, run_log=None):
   """Evaluates one checkpoint: restores it into `model` and runs `metric` over `dataset`.
 
   Args:
@@ -157,6 +187,11 @@ def evaluate_checkpoint(model, dataset, eval_fn, metric, checkpoint_path, eval_d
     num_evals: default None: the number of batches (None: the whole dataset).
     use_moving_averages: default False: restore the moving averages
       (`<var>/ExponentialMovingAverage`) into the model variables.
+    run_log: default None: a `slim.training.run_log.RunLog` that gets an "eval"
+      line with the values (and the progress lines).
+
+  Progress is logged as `eval batch 5/10 (2.00 batches/sec, 64 examples/sec,
+  ETA 0:00:03)`, about ten times (see `slim.training.progress`).
 
   Returns:
     An OrderedDict from metric name to value (Python numbers for scalars).
@@ -166,7 +201,7 @@ def evaluate_checkpoint(model, dataset, eval_fn, metric, checkpoint_path, eval_d
   """
   function = 'evaluate_checkpoint'
   evaluator = _Evaluator(function, model, dataset, eval_fn, metric, eval_dir, num_evals,
-                         use_moving_averages)
+                         use_moving_averages, run_log)
   try:
     return evaluator.evaluate(checkpoints.resolve_checkpoint(function, checkpoint_path))
   finally:
@@ -175,7 +210,7 @@ def evaluate_checkpoint(model, dataset, eval_fn, metric, checkpoint_path, eval_d
 
 def evaluate_new_checkpoints(model, dataset, eval_fn, metric, checkpoint_dir, eval_dir=None,
                              num_evals=None, use_moving_averages=False, eval_interval_secs=60,
-                             timeout=None, max_number_of_evaluations=None):
+                             timeout=None, max_number_of_evaluations=None, run_log=None):
   """Evaluates each new checkpoint of `checkpoint_dir` as training writes them.
 
   Arguments as `evaluate_checkpoint`, and:
@@ -193,7 +228,7 @@ def evaluate_new_checkpoints(model, dataset, eval_fn, metric, checkpoint_dir, ev
   _checks.check_count(function, 'max_number_of_evaluations', max_number_of_evaluations,
                       allow_none=True)
   evaluator = _Evaluator(function, model, dataset, eval_fn, metric, eval_dir, num_evals,
-                         use_moving_averages)
+                         use_moving_averages, run_log)
   results = collections.OrderedDict()
   try:
     for path in checkpoints.new_checkpoints(checkpoint_dir, eval_interval_secs, timeout):

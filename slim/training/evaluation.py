@@ -15,12 +15,12 @@ Example:
       hooks=[slim.train_eval.StopAfterNEvalsHook(100),
              slim.train_eval.SummaryAtEndHook('/tmp/model/eval')])
 """
-import math
 import time
 
 import tensorflow as tf
 
 from slim import _checks
+from slim.training import progress as _progress_lib
 
 __all__ = [
     'StopAfterNEvalsHook',
@@ -34,6 +34,10 @@ __all__ = [
 
 _v1 = tf.compat.v1
 _logging = _v1.logging
+
+
+def _log_line(line):
+  _logging.info('%s', line)
 
 
 def get_or_create_eval_step():
@@ -71,7 +75,9 @@ class StopAfterNEvalsHook(_v1.train.SessionRunHook):
   """Requests a stop once the evaluation loop has run `eval_ops` `num_evals` times.
 
   The evaluation functions give the hook the updated eval step; it logs progress
-  (`Evaluation [k/n]`, about ten lines for long evaluations).
+  as `eval batch 5/10 (2.00 batches/sec, ETA 0:00:03)`: every batch when there
+  are fewer than 20 (or an unknown number), else every tenth of them, and at the
+  last one.
   """
 
   def __init__(self, num_evals, log_progress=True):
@@ -80,7 +86,7 @@ class StopAfterNEvalsHook(_v1.train.SessionRunHook):
     Args:
       num_evals: how many batches to evaluate; None runs until the input is
         exhausted (`OutOfRangeError`).
-      log_progress: log `Evaluation [k/n]` lines (default True).
+      log_progress: log the progress lines (default True).
 
     Raises:
       ValueError: `num_evals` is not a positive int or None.
@@ -89,11 +95,17 @@ class StopAfterNEvalsHook(_v1.train.SessionRunHook):
     self._num_evals = num_evals
     self._evals_completed = None
     self._log_progress = log_progress
-    self._log_frequency = (1 if num_evals is None or num_evals < 20
-                           else int(math.floor(num_evals / 10.)))
+    self._progress = None
 
   def _set_evals_completed_tensor(self, updated_eval_step):
     self._evals_completed = updated_eval_step
+
+  def after_create_session(self, session, coord):
+    if self._log_progress:  # a new evaluation: its rate counts from now
+      self._progress = _progress_lib.Progress(
+          label='eval', unit='batch', total=self._num_evals, log_fn=_log_line,
+          every_n=_progress_lib.eval_log_every_n(self._num_evals))
+      self._progress.start(0)
 
   def before_run(self, run_context):
     if self._evals_completed is None:
@@ -102,14 +114,11 @@ class StopAfterNEvalsHook(_v1.train.SessionRunHook):
     return _v1.train.SessionRunArgs({'evals_completed': self._evals_completed})
 
   def after_run(self, run_context, run_values):
-    evals_completed = run_values.results['evals_completed']
-    if self._log_progress:
-      if self._num_evals is None:
-        _logging.info('Evaluation [%d]', evals_completed)
-      elif (evals_completed % self._log_frequency == 0 or
-            evals_completed == self._num_evals):
-        _logging.info('Evaluation [%d/%d]', evals_completed, self._num_evals)
-    if self._num_evals is not None and evals_completed >= self._num_evals:
+    evals_completed = int(run_values.results['evals_completed'])
+    done = self._num_evals is not None and evals_completed >= self._num_evals
+    if self._progress is not None:
+      self._progress.update(evals_completed, final=done)
+    if done:
       run_context.request_stop()
 
 

@@ -30,7 +30,6 @@ code reads them (`slim.evaluation`, research/slim's eval script), and a new
 `train` in the same `train_dir` resumes from the latest one.
 """
 import collections
-import datetime
 import numbers
 import time
 
@@ -41,6 +40,7 @@ from slim import _checks
 from slim.model import Model
 from slim.training import checkpoints
 from slim.training import events
+from slim.training import progress as progress_lib
 
 __all__ = ['TrainResult', 'train']
 
@@ -232,10 +232,6 @@ def _average_replicas(strategy, names_to_variables):
       var.assign(tf.add_n([v.read_value() for v in local]) / len(local))
 
 
-def _format_eta(seconds):
-  return str(datetime.timedelta(seconds=int(round(seconds))))
-
-
 class _Schedule(object):
   """Whether an action (logging, summaries, checkpoints) is due, by steps or seconds."""
 
@@ -257,7 +253,7 @@ def train(model, dataset, loss_fn, optimizer, train_dir=None, max_number_of_step
           gradient_multipliers=None, moving_average_decay=None, init_fn=None,
           log_every_n_steps=100, save_summaries_steps=100, save_summaries_secs=None,
           image_summary_fn=None, save_interval_secs=600, save_interval_steps=None,
-          max_to_keep=5):
+          max_to_keep=5, run_log=None):
   """Trains `model` on `dataset` with a TF2 loop; checkpoints in TF-Slim's format.
 
   Args:
@@ -296,9 +292,10 @@ def train(model, dataset, loss_fn, optimizer, train_dir=None, max_number_of_step
       there is no checkpoint to resume from (e.g. fine-tuning with
       `functools.partial(restore.restore_checkpoint, checkpoint_path=...,
       exclude_scopes=...)`).
-    log_every_n_steps: default 100: a progress line (step, loss, examples/s,
-      ETA) every this many steps, logged with `tf.compat.v1.logging.info`;
-      None or 0: none.
+    log_every_n_steps: default 100: a progress line every this many steps and
+      at the last one, logged with `tf.compat.v1.logging.info`: `global step
+      200/1000: loss = 0.1234 (35.12 steps/sec, 1124 examples/sec, ETA
+      0:00:22)` (see `slim.training.progress`); None or 0: none.
     save_summaries_steps, save_summaries_secs: default 100, None: write the
       losses, learning rate and steps/s summaries every this many steps and/or
       seconds.
@@ -307,6 +304,8 @@ def train(model, dataset, loss_fn, optimizer, train_dir=None, max_number_of_step
     save_interval_secs, save_interval_steps: default 600, None: write a
       checkpoint every this many seconds and/or steps (and at the end).
     max_to_keep: default 5: checkpoints kept.
+    run_log: default None: a `slim.training.run_log.RunLog`; each progress line
+      is also written there as a "step" line, with the learning rate.
 
   Returns:
     A `TrainResult(step, loss, checkpoint_path)`.
@@ -402,8 +401,12 @@ def train(model, dataset, loss_fn, optimizer, train_dir=None, max_number_of_step
                               int(global_step.numpy()))
   elif init_fn is not None:
     init_fn(model)
+  progress = None
+  if log_every_n_steps:
+    progress = progress_lib.Progress(label='global', unit='step', total=max_number_of_steps,
+                                     every_n=log_every_n_steps, run_log=run_log)
   loop = _Loop(strategy, train_dir, state, global_step, max_number_of_steps, max_to_keep,
-               log_every_n_steps, _Schedule(save_summaries_steps, save_summaries_secs),
+               progress, _Schedule(save_summaries_steps, save_summaries_secs),
                _Schedule(save_interval_steps, save_interval_secs), image_summary_fn)
   return loop.run(train_step, first_batch, iterator, checkpoint_path)
 
@@ -412,10 +415,10 @@ class _Loop(object):
   """The host side of `train`: steps, NaN checks, logs, summaries, checkpoints."""
 
   def __init__(self, strategy, train_dir, state, global_step, max_number_of_steps,
-               max_to_keep, log_every_n_steps, summaries, saves, image_summary_fn):
+               max_to_keep, progress, summaries, saves, image_summary_fn):
     self.strategy, self.state, self.global_step = strategy, state, global_step
     self.max_steps = max_number_of_steps
-    self.log_every_n_steps = log_every_n_steps
+    self.progress = progress
     self.summaries, self.saves = summaries, saves
     self.image_summary_fn = image_summary_fn
     self.writer = self.events = None
@@ -424,12 +427,12 @@ class _Loop(object):
       self.events = events.EventWriter(train_dir)
 
   def run(self, train_step, batch, iterator, checkpoint_path):
-    step = start_step = int(self.global_step.numpy())
+    step = int(self.global_step.numpy())
     for schedule in (self.summaries, self.saves):
       schedule.done(step)
-    saved_step, loss = step, None
-    started = last_log = time.time()
-    examples = 0
+    saved_step, loss, record = step, None, None
+    if self.progress is not None:
+      self.progress.start(step)
     try:
       while batch is not None and (self.max_steps is None or step < self.max_steps):
         values = {key: float(value) for key, value in train_step(batch).items()}
@@ -442,18 +445,19 @@ class _Loop(object):
               'clip the gradients (clip_gradient_norm).'
               % (loss, step, values['loss'], values['regularization_loss'],
                  ' (the last checkpoint is %s)' % checkpoint_path if checkpoint_path else '')))
-        examples += int(values['batch_size'])
         last = self.max_steps is not None and step >= self.max_steps
-        if self.log_every_n_steps and (step % self.log_every_n_steps == 0 or last):
-          now = time.time()
-          self._log(step, loss, examples / max(now - last_log, 1e-9),
-                    (now - started) / max(step - start_step, 1))
-          last_log, examples = now, 0
+        if self.progress is not None:
+          record = ({'learning_rate': values['learning_rate']} if 'learning_rate' in values
+                    else None)
+          self.progress.update(step, final=last, examples=int(values['batch_size']),
+                               record=record, loss=loss)
         if self.events is not None and (self.summaries.due(step) or last):
           self._summarize(step, values, batch)
         if self.writer is not None and self.saves.due(step):
           checkpoint_path, saved_step = self._save(step), step
         batch = next(iterator, None)
+      if self.progress is not None:
+        self.progress.finish(record=record, loss=loss)  # the input ended first
       if self.writer is not None and step != saved_step:
         checkpoint_path = self._save(step)
       else:
@@ -462,14 +466,6 @@ class _Loop(object):
       if self.events is not None:
         self.events.close()
     return TrainResult(step, loss, checkpoint_path)
-
-  def _log(self, step, loss, examples_per_sec, secs_per_step):
-    eta = ''
-    if self.max_steps is not None:
-      eta = ', ETA %s' % _format_eta((self.max_steps - step) * secs_per_step)
-    total = '/%d' % self.max_steps if self.max_steps is not None else ''
-    tf.compat.v1.logging.info('step %d%s: loss = %.4f (%.1f examples/s, %.3f s/step%s)',
-                              step, total, loss, examples_per_sec, secs_per_step, eta)
 
   def _summarize(self, step, values, batch):
     elapsed = max(time.time() - self.summaries.last_time, 1e-9)

@@ -12,6 +12,7 @@ import pytest
 import tensorflow as tf
 
 import slim
+from slim.training import progress as progress_lib
 from tests.slim.event_files import scalars_by_tag
 from tests.slim.graph_training import (LogRecords, easy_problem, global_step_of, logistic_loss,
                                        logistic_train_op, two_scalars)
@@ -177,6 +178,21 @@ def test_train_logs_progress_with_rate_and_eta(tmp_path):
   assert re.match(pattern % 3, lines[0]), lines[0]
   assert re.match(pattern % 6, lines[1]) and lines[1].endswith('ETA 0:00:00)'), lines[1]
   assert 'Stopping Training.' in records.messages
+
+
+def test_a_wrapped_train_step_logs_totals_and_examples_as_the_trainer_does():
+  progress = progress_lib.Progress(label='global', unit='step', total=6, every_n=4,
+                                   examples_per_step=8)
+  with tf.Graph().as_default(), LogRecords() as records:
+    slim.learning.train(logistic_train_op(), None, number_of_steps=6, log_every_n_steps=0,
+                        train_step_fn=progress_lib.wrap_train_step(slim.learning.train_step,
+                                                                   progress))
+  lines = [m for m in records.messages if m.startswith('global step')]
+  pattern = (r'global step %d/6: loss = \d+\.\d{4} \(\d+\.\d{2} steps/sec, \d+ examples/sec, '
+             r'ETA \d+:\d\d:\d\d\)$')
+  assert len(lines) == 2, records.messages  # at 4 and at the last step
+  assert re.match(pattern % 4, lines[0]), lines[0]
+  assert re.match(pattern % 6, lines[1]) and lines[1].endswith('ETA 0:00:00)'), lines[1]
 
 
 def test_train_step_without_progress_logs_the_basic_line(graph):
@@ -345,14 +361,16 @@ def test_non_chief_waits_for_startup_delay_steps(tmp_path):
 
 
 def test_progress_rate_and_eta_from_the_clock(monkeypatch):
-  clock = iter([10.0, 12.0, 13.0])
-  monkeypatch.setattr(slim.learning.time, 'time', lambda: next(clock))
-
-  class Session(object):
-    def run(self, fetch):
-      return 0  # the global step at the start
-
-  progress = slim.learning._ProgressLog(number_of_steps=1000)  # pylint: disable=protected-access
-  progress.start(Session(), None)  # t=10, step 0
-  assert progress.suffix(100, 0.01) == ', 50.00 steps/sec, ETA 0:00:18'  # t=12: 900 / 50
-  assert progress.suffix(200, 0.01) == ', 100.00 steps/sec, ETA 0:00:08'  # t=13: 800 / 100
+  now = [10.0]
+  monkeypatch.setattr(progress_lib.time, 'time', lambda: now[0])
+  lines = []
+  monkeypatch.setattr(slim.learning, '_log_line', lines.append)
+  progress = slim.learning._progress(1000)  # pylint: disable=protected-access
+  progress.start(0)  # t=10, step 0
+  now[0] = 12.0
+  progress.log(100, step_seconds=0.01, loss=0.5)  # 100 steps in 2 s; 900 left
+  now[0] = 13.0
+  progress.log(200, step_seconds=0.012, loss=0.25)  # 100 steps in 1 s; 800 left
+  assert lines == [
+      'global step 100: loss = 0.5000 (0.010 sec/step, 50.00 steps/sec, ETA 0:00:18)',
+      'global step 200: loss = 0.2500 (0.012 sec/step, 100.00 steps/sec, ETA 0:00:08)']

@@ -94,3 +94,13 @@ def test_download_url_renames_when_complete(tmp_path):
   with pytest.raises(OSError):
     dataset_utils.download_url((tmp_path / 'missing.bin').as_uri(), str(tmp_path / 'out'))
   assert os.listdir(tmp_path / 'out') == ['source.bin']
+
+
+def test_download_url_prints_progress_then_the_size(tmp_path, capsys):
+  source = tmp_path / 'source.bin'
+  source.write_bytes(b'x' * (3 << 20))
+  dataset_utils.download_url(source.as_uri(), str(tmp_path / 'out'))
+  lines = capsys.readouterr().out.splitlines()
+  assert lines[-1] == 'Successfully downloaded source.bin (%d bytes).' % (3 << 20)
+  # Quick: no line before the final one (every PROGRESS_SECS seconds at most).
+  assert len(lines) == 2 and lines[0].startswith('>> Downloading source.bin: MB 3.0/3.0'), lines

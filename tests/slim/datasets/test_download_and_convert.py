@@ -2,6 +2,7 @@
 labels.txt, image shapes and label values, read back in graph mode and eagerly."""
 import glob
 import os
+import re
 
 import numpy as np
 import pytest
@@ -312,6 +313,37 @@ def test_rerun_is_idempotent_and_overwrite_replaces_shards(tmp_path, capsys):
                                         overwrite=True)
   assert sorted(glob.glob(os.path.join(out, 'image_folder_train_*'))) == [
       os.path.join(out, 'image_folder_train_%05d-of-00002.tfrecord' % i) for i in range(2)]
+
+
+def _tiny_conversion(out, skip_item=None):
+  """write_dataset of 6 items in 3 shards (2 threads); item `skip_item` is a bad image."""
+  def make_example(item):
+    if item == skip_item:
+      raise _convert.BadImageError('%d.png: not a decodable image' % item)
+    return dataset_utils.image_to_tfexample(b'x', 'png', 1, 1, item)
+
+  split = _convert.Split('train', list(range(6)),
+                         _convert.sharded_names('x_%s_%05d-of-%05d', 'train'), 3)
+  return _convert.write_dataset(out, 'x', [split], make_example, ['zero'], 'x_%s_*',
+                                num_threads=2, skip_bad_images=True)
+
+
+def test_conversion_prints_images_done_at_most_every_few_seconds(tmp_path, capsys):
+  _tiny_conversion(str(tmp_path / 'out'))
+  lines = capsys.readouterr().out.splitlines()
+  assert len([line for line in lines if 'shard' in line]) == 3  # one per shard, as before
+  progress = [line for line in lines if line.startswith('>> x: image')]
+  assert len(progress) == 1 and progress == lines[-1:], lines  # quick: the final line only
+  assert re.match(r'>> x: image 6/6 \(\d+\.\d\d images/sec, ETA 0:00:00\)$', progress[0])
+
+
+def test_conversion_progress_counts_skipped_images_across_threads(tmp_path, capsys,
+                                                                  monkeypatch):
+  monkeypatch.setattr(dataset_utils, 'PROGRESS_SECS', 0)  # a line per image
+  _tiny_conversion(str(tmp_path / 'out'), skip_item=2)
+  lines = [line for line in capsys.readouterr().out.splitlines()
+           if line.startswith('>> x: image')]
+  assert [line.split(' ')[3] for line in lines] == ['%d/6' % n for n in range(1, 7)]
 
 
 def test_interrupted_write_leaves_only_hidden_temporaries_removed_next_run(tmp_path):

@@ -1,6 +1,9 @@
 """slim.training.eval_loop and the checkpoint helpers on small nets: waiting for new
 checkpoints, moving averages, results, events and errors."""
+import json
+import logging
 import os
+import re
 
 import numpy as np
 import pytest
@@ -10,6 +13,7 @@ import slim
 from slim.training import checkpoints
 from slim.training import eval_loop
 from slim.training import events
+from slim.training import run_log
 
 
 def net(images, is_training=False):
@@ -98,6 +102,24 @@ def test_evaluate_checkpoint_returns_every_value_and_writes_events(tmp_path):
         written[(event.step, value.tag)] = value.simple_value
   assert written == {(8, 'eval/Accuracy'): pytest.approx(values['eval/Accuracy']),
                      (8, 'eval/Mean_label'): pytest.approx(labels.mean())}
+
+
+def test_evaluation_logs_batches_and_feeds_the_run_log(tmp_path, caplog):
+  caplog.set_level(logging.INFO, logger='tensorflow')
+  path = save_state(str(tmp_path / 'train'), 8, 1.0)
+  with run_log.RunLog(str(tmp_path / 'run.jsonl')) as log:
+    values = eval_loop.evaluate_checkpoint(slim.Model(net), dataset(), eval_fn,
+                                           slim.metrics.streaming_accuracy, path, run_log=log)
+  lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith('eval batch')]
+  assert [line.split(' (')[0] for line in lines] == ['eval batch 1/3', 'eval batch 2/3',
+                                                     'eval batch 3/3']  # 10 examples by 4
+  assert re.search(r'batches/sec, \d+ examples/sec, ETA 0:00:00\)$', lines[-1]), lines
+  with open(str(tmp_path / 'run.jsonl')) as f:
+    records = [json.loads(line) for line in f]
+  assert [r['count'] for r in records[:3]] == [1, 2, 3]
+  assert all(r['event'] == 'progress' and r['unit'] == 'batch' for r in records[:3])
+  assert records[3]['event'] == 'eval' and records[3]['global_step'] == 8
+  assert records[3]['metrics'] == dict(values) and records[3]['checkpoint'] == path
 
 
 def test_evaluate_new_checkpoints_follows_the_state_file(tmp_path):

@@ -1,6 +1,7 @@
 """slim.train_eval (slim.training.evaluation): evaluate_repeatedly, evaluate_once,
 the evaluation hooks and the eval step."""
 import os
+import re
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ import tensorflow as tf
 
 import slim
 from tests.slim.event_files import scalars_by_tag
-from tests.slim.graph_training import (EVAL_INPUTS, EVAL_SCALE, accuracy_model,
+from tests.slim.graph_training import (EVAL_INPUTS, EVAL_SCALE, LogRecords, accuracy_model,
                                        expected_accuracy, scale_checkpoint)
 
 _v1 = tf.compat.v1
@@ -48,6 +49,43 @@ def test_train_eval_evaluate_once_until_the_input_ends(tmp_path):
         checkpoint, eval_ops=update_op, final_ops=total,
         hooks=[slim.train_eval.StopAfterNEvalsHook(None)])
   assert value == pytest.approx(float(np.sum(EVAL_INPUTS * EVAL_SCALE)), rel=1e-5)
+
+
+def test_stop_hook_logs_batches_with_rate_and_eta_per_evaluation(tmp_path):
+  checkpoint = scale_checkpoint(str(tmp_path / 'model.ckpt'))
+  with tf.Graph().as_default(), LogRecords() as records:
+    _, update_op, _ = accuracy_model()
+    slim.train_eval.evaluate_once(checkpoint, eval_ops=update_op,
+                                  hooks=[slim.train_eval.StopAfterNEvalsHook(3)])
+    slim.train_eval.evaluate_once(  # a second evaluation counts from 1 again
+        checkpoint, eval_ops=update_op,
+        hooks=[slim.train_eval.StopAfterNEvalsHook(2), slim.train_eval.StopAfterNEvalsHook(
+            2, log_progress=False)])
+  lines = [m for m in records.messages if m.startswith('eval batch')]
+  assert [line.split(' (')[0] for line in lines] == [
+      'eval batch 1/3', 'eval batch 2/3', 'eval batch 3/3', 'eval batch 1/2', 'eval batch 2/2']
+  assert all(re.search(r'\(\d+\.\d\d batches/sec, ETA \d+:\d\d:\d\d\)$', line)
+             for line in lines), lines
+
+
+def test_stop_hook_logs_tens_of_long_evaluations_and_counts_without_a_total(tmp_path):
+  checkpoint = scale_checkpoint(str(tmp_path / 'model.ckpt'))
+  with tf.Graph().as_default(), LogRecords() as records:
+    _, update_op, _ = accuracy_model()
+    slim.train_eval.evaluate_once(checkpoint, eval_ops=update_op,
+                                  hooks=[slim.train_eval.StopAfterNEvalsHook(25)])
+  with tf.Graph().as_default(), LogRecords() as unknown:
+    scale = _v1.get_variable('scale', initializer=np.ones(3, np.float32))
+    batch = _v1.train.limit_epochs(tf.constant(EVAL_INPUTS), num_epochs=2)
+    _, update_op = _v1.metrics.mean(tf.reduce_sum(batch * scale))
+    slim.train_eval.evaluate_once(checkpoint, eval_ops=update_op,
+                                  hooks=[slim.train_eval.StopAfterNEvalsHook(None)])
+  counts = [m.split(' (')[0] for m in records.messages if m.startswith('eval batch')]
+  assert counts == ['eval batch %d/25' % n for n in (2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22,
+                                                     24, 25)]
+  lines = [m for m in unknown.messages if m.startswith('eval batch')]
+  assert [line.split(' (')[0] for line in lines] == ['eval batch 1', 'eval batch 2']
+  assert 'ETA' not in lines[-1]
 
 
 def test_summary_at_end_hook_with_writer_and_no_eval_ops(tmp_path):

@@ -1,8 +1,10 @@
 """slim.training.loop.train on the default strategy: optimizers and their checkpoint
 names, gradients, stopping, resuming, NaN, logging and argument errors."""
 import functools
+import json
 import logging
 import os
+import re
 
 import numpy as np
 import pytest
@@ -12,6 +14,7 @@ import slim
 from slim.training import checkpoints
 from slim.training import loop
 from slim.training import restore
+from slim.training import run_log
 from tests.slim import event_files
 from tests.slim.training import digits_setup
 
@@ -270,10 +273,30 @@ def test_progress_line_gives_step_loss_speed_and_eta(caplog):
   loop.train(slim.Model(small_net), random_batches(), digits_setup.loss_fn,
              tf.compat.v1.train.GradientDescentOptimizer(0.1), max_number_of_steps=4,
              log_every_n_steps=2)
-  lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith('step ')]
+  lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith('global step ')]
   assert len(lines) == 2
-  assert lines[0].startswith('step 2/4: loss = ')
-  assert 'examples/s' in lines[1] and 'ETA 0:00:00' in lines[1]
+  pattern = (r'global step %d/4: loss = \d+\.\d{4} \(\d+\.\d{2} steps/sec, \d+ examples/sec, '
+             r'ETA \d+:\d\d:\d\d\)$')
+  assert re.match(pattern % 2, lines[0]), lines[0]
+  assert re.match(pattern % 4, lines[1]) and lines[1].endswith('ETA 0:00:00)'), lines[1]
+
+
+def test_progress_ends_with_the_input_and_feeds_the_run_log(tmp_path, caplog):
+  caplog.set_level(logging.INFO, logger='tensorflow')
+  path = str(tmp_path / 'run.jsonl')
+  with run_log.RunLog(path) as log:
+    loop.train(slim.Model(small_net), random_batches(count=3), digits_setup.loss_fn,
+               lambda rate: tf.compat.v1.train.GradientDescentOptimizer(rate),
+               learning_rate=0.05, log_every_n_steps=2, run_log=log)
+  lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith('global step ')]
+  assert [line.split(':')[0] for line in lines] == ['global step 2', 'global step 3']
+  assert all(re.search(r'steps/sec, \d+ examples/sec\)$', line) for line in lines), lines
+  with open(path) as f:
+    records = [json.loads(line) for line in f]
+  assert [(r['event'], r['global_step']) for r in records] == [('step', 2), ('step', 3)]
+  for record, line in zip(records, lines):
+    assert record['learning_rate'] == pytest.approx(0.05)
+    assert '%.4f' % record['loss'] in line and record['examples_per_sec'] > 0
 
 
 def test_image_summaries(tmp_path):
