@@ -1,4 +1,6 @@
-"""slim_walkthrough.ipynb runs top to bottom and measures what its text says.
+"""slim_walkthrough.ipynb is committed with the outputs of one run (its plots show
+where the repository is browsed; scripts/notebook.sh regenerates them), runs top to
+bottom, and measures what its text says.
 
 The notebook runs in a fresh kernel of this interpreter: a kernel spec written
 into a temporary JUPYTER_PATH (nothing is installed for the user), a temporary
@@ -19,6 +21,7 @@ NOTEBOOK = os.path.join(REPO, 'slim_walkthrough.ipynb')
 KERNEL_NAME = 'slim-walkthrough-python'
 RESULTS_MARKER = 'WALKTHROUGH_RESULTS '
 CELL_TIMEOUT_SECS = 600
+MAX_NOTEBOOK_BYTES = 1 << 20
 
 # Appended to the notebook: its variables, as JSON on one line.
 RESULTS_CELL = r'''
@@ -76,14 +79,25 @@ def _results(executed):
   return json.loads(lines[0][len(RESULTS_MARKER):])
 
 
-def test_notebook_is_committed_without_outputs():
+def test_notebook_is_committed_with_the_outputs_of_one_run():
   nbformat = pytest.importorskip('nbformat')
   notebook = nbformat.read(NOTEBOOK, as_version=4)
   nbformat.validate(notebook)
   code_cells = [cell for cell in notebook.cells if cell.cell_type == 'code']
   assert len(code_cells) > 20
-  assert all(not cell.outputs and cell.execution_count is None for cell in code_cells)
+  # Every cell ran, once, top to bottom, without an error.
+  assert [cell.execution_count for cell in code_cells] == list(range(1, len(code_cells) + 1))
+  outputs = [output for cell in code_cells for output in cell.outputs]
+  assert not [output for output in outputs if output.output_type == 'error']
+  # Nothing on stderr (TensorFlow's C++ start-up lines stay out of the notebook).
+  assert not [output.text for output in outputs if output.get('name') == 'stderr']
+  # The plots, as PNG images; the whole notebook stays small.
+  assert sum('image/png' in output.get('data', {}) for output in outputs) >= 5
+  assert os.path.getsize(NOTEBOOK) < MAX_NOTEBOOK_BYTES
+  # No volatile metadata: no cell timings, the generic kernel, no versions.
+  assert not [cell.metadata for cell in code_cells if 'execution' in cell.metadata]
   assert notebook.metadata.kernelspec.name == 'python3'
+  assert notebook.metadata.language_info == {'name': 'python'}
 
 
 def test_notebook_runs_top_to_bottom(monkeypatch, tmp_path):
