@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[cpu,digits]'
-TF_CPP_MIN_LOG_LEVEL=2 .venv/bin/python -m slim.tools.quickstart "$@"
+.venv/bin/python -m slim.tools.quickstart "$@"

@@ -1,10 +1,5 @@
-"""TF-Slim for today's TensorFlow: `import slim` where you had `import tf_slim as slim`.
-
-Layers, arg_scope and variables are flat on the package (`slim.conv2d`,
-`slim.arg_scope`, `slim.get_model_variables`); the other parts are modules
-with tf_slim's names (`slim.losses`, `slim.metrics`, `slim.learning`, ...).
-`slim.Model` runs a slim network eagerly and under `tf.function`.
-"""
+"""The core's public names, which `slim/__init__.py` puts on the package at the
+first use of one (this module imports TensorFlow)."""
 try:
   import tensorflow as _tf  # pylint: disable=unused-import
 except ImportError as _error:  # pragma: no cover
@@ -44,5 +39,3 @@ import slim.evaluation as evaluation
 import slim.learning as learning
 import slim.training as training
 from slim.training import evaluation as train_eval
-
-__version__ = '2.21.0'

@@ -1,11 +1,16 @@
 """The layout contract: one installed import package, `slim`; the core never imports
-the image-models library; research/slim's paths work from a checkout."""
+the image-models library; research/slim's paths work from a checkout; the wheel's
+metadata (license, classifiers, and dependencies that match what slim imports)."""
 import ast
 import email.parser
+import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
+import time
+import urllib.request
 import zipfile
 
 import pytest
@@ -13,8 +18,12 @@ import pytest
 from tests.conftest import REPO
 
 LIBRARY = ('nets', 'datasets', 'preprocessing', 'deployment', 'tools')
+# The distribution that provides each third-party module slim imports.
+DISTRIBUTIONS = {'absl': 'absl-py', 'numpy': 'numpy', 'sklearn': 'scikit-learn',
+                 'tensorflow': 'tensorflow'}
+TENSORFLOW_EXTRAS = {'cpu': 'tensorflow-cpu', 'gpu': 'tensorflow'}
 TOOLS = ('download_and_convert_data', 'train_image_classifier', 'eval_image_classifier',
-         'export_inference_graph', 'classify_images')
+         'export_inference_graph', 'classify_images', 'download_checkpoint')
 
 
 def _python(code, cwd=REPO, timeout=300, python=sys.executable, env=None):
@@ -107,10 +116,90 @@ def test_wheel_holds_one_top_level_package_slim(wheel):
   assert 'slim/nets/nets_factory.py' in names and 'slim/tools/export_lib.py' in names
 
 
+def _metadata(wheel):
+  return email.parser.Parser().parsestr(_dist_info(wheel, 'METADATA'))
+
+
 def test_wheel_metadata_names_the_distribution_and_python(wheel):
-  metadata = email.parser.Parser().parsestr(_dist_info(wheel, 'METADATA'))
+  metadata = _metadata(wheel)
   assert metadata['Name'] == 'slim-tf'
   assert metadata['Requires-Python'] == '>=3.10'  # as TensorFlow 2.21's wheels
+  versions = [c.rsplit(' :: ', 1)[1] for c in metadata.get_all('Classifier')
+              if re.match(r'Programming Language :: Python :: 3\.\d+$', c)]
+  assert versions == ['3.10', '3.11', '3.12', '3.13']
+
+
+def test_wheel_is_apache_2_licensed_with_the_license_text(wheel):
+  metadata = _metadata(wheel)
+  assert metadata['License'] == 'Apache-2.0'
+  classifiers = metadata.get_all('Classifier')
+  assert 'License :: OSI Approved :: Apache Software License' in classifiers
+  for prefix in ('Development Status :: ', 'Intended Audience :: ',
+                 'Topic :: Scientific/Engineering :: Artificial Intelligence',
+                 'Operating System :: OS Independent'):
+    assert any(c.startswith(prefix) for c in classifiers), prefix
+  assert metadata.get_all('License-File') == ['LICENSE']
+  (path,) = [n for n in wheel.namelist() if re.search(r'\.dist-info/(licenses/)?LICENSE$', n)]
+  with open(os.path.join(REPO, 'LICENSE'), 'rb') as f:
+    text = f.read()
+  assert wheel.read(path) == text
+  assert b'Apache License' in text and b'Version 2.0, January 2004' in text
+
+
+def _requirements(metadata):
+  """{extra or None: {distribution names}} of the Requires-Dist fields."""
+  requirements = {}
+  for line in metadata.get_all('Requires-Dist'):
+    name = re.match(r'[A-Za-z0-9._-]+', line).group(0).lower().replace('_', '-')
+    extra = re.search(r'extra == "([^"]+)"', line)
+    requirements.setdefault(extra and extra.group(1), set()).add(name)
+  return requirements
+
+
+def _third_party_imports():
+  """{top-level module: 'module' if some file under slim/ imports it at module level,
+  else 'function'} of the imports of modules outside slim and the standard library."""
+  found = {}
+
+  def visit(node, in_function):
+    for child in ast.iter_child_nodes(node):
+      names = []
+      if isinstance(child, ast.Import):
+        names = [alias.name for alias in child.names]
+      elif isinstance(child, ast.ImportFrom) and child.module and not child.level:
+        names = [child.module]
+      for name in names:
+        top = name.split('.')[0]
+        if top != 'slim' and top not in sys.stdlib_module_names:
+          found[top] = 'function' if in_function and found.get(top) != 'module' else 'module'
+      visit(child, in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)))
+
+  for directory, subdirectories, files in os.walk(os.path.join(REPO, 'slim')):
+    subdirectories[:] = [d for d in subdirectories if d != '__pycache__']
+    for name in files:
+      if name.endswith('.py'):
+        path = os.path.join(directory, name)
+        with open(path) as f:
+          visit(ast.parse(f.read(), path), False)
+  return found
+
+
+def test_wheel_requires_what_slim_imports(wheel):
+  """install_requires is what slim's modules import besides TensorFlow, no more; the
+  cpu and gpu extras bring TensorFlow and TensorBoard; modules imported only inside
+  functions (scikit-learn, for the digits) may come from an extra."""
+  requirements = _requirements(_metadata(wheel))
+  imports = _third_party_imports()
+  unknown = set(imports) - set(DISTRIBUTIONS)
+  assert not unknown, 'declare these in setup.py, then in DISTRIBUTIONS: %s' % unknown
+  assert {'numpy', 'tensorflow', 'absl'} <= set(imports)
+  assert requirements[None] == {DISTRIBUTIONS[m] for m in imports if m != 'tensorflow'
+                                and imports[m] == 'module'}
+  for extra, tensorflow in TENSORFLOW_EXTRAS.items():
+    assert {tensorflow, 'tensorboard'} <= requirements[extra], extra
+  declared = set().union(*requirements.values())
+  assert {DISTRIBUTIONS[m] for m in imports} - {'tensorflow'} <= declared
+  assert 'scikit-learn' in requirements['digits']
 
 
 def test_wheel_console_commands_are_the_slim_tools(wheel):
@@ -125,6 +214,7 @@ def test_missing_tensorflow_names_the_distribution():
       sys.modules['tensorflow'] = None  # makes `import tensorflow` fail
       try:
         import slim
+        slim.conv2d  # the core loads TensorFlow on first use
       except ImportError as error:
         print(error)
   ''')
@@ -198,15 +288,17 @@ def test_script_reports_a_wrong_flag_in_one_line(tmp_path):
                           env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3'))
   assert result.returncode != 0
   assert result.stderr.strip().splitlines()[-1] == (
-      "download_and_convert_data: error: Unknown dataset 'flower'. Did you mean 'flowers'? "
-      "Known: cifar10, digits, flowers, image_folder, imagenet, mnist, visualwakewords")
+      "download_and_convert_data: error: --dataset_name: Unknown dataset 'flower'. Did you "
+      "mean 'flowers'? Known: cifar10, digits, flowers, image_folder, imagenet, mnist, "
+      "visualwakewords (see --help)")
   assert 'Traceback' not in result.stderr
 
 
 @pytest.mark.slow
 def test_installs_beside_hugging_face_datasets_in_a_fresh_venv(tmp_path):
   """pip install .[cpu], then pip install datasets (needs the package index): both
-  packages work, and site-packages holds no top-level package of ours but slim."""
+  packages work, site-packages holds no top-level package of ours but slim, and the
+  TensorBoard of the cpu extra serves an event file's scalars."""
   venv = tmp_path / 'venv'
   subprocess.run([sys.executable, '-m', 'venv', str(venv)], check=True, timeout=300)
   python = str(venv / 'bin' / 'python')
@@ -237,3 +329,41 @@ def test_installs_beside_hugging_face_datasets_in_a_fresh_venv(tmp_path):
     done = subprocess.run([str(venv / 'bin' / tool), '--help'], cwd=str(tmp_path),
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and 'usage: %s' % tool in done.stdout, done.stderr[-2000:]
+  _check_tensorboard_serves_scalars(venv, tmp_path)
+
+
+def _check_tensorboard_serves_scalars(venv, tmp_path):
+  """Starts the venv's `tensorboard` on a free port over one event file; asks it for
+  the scalar tags (TensorBoard loads the files in the background)."""
+  logdir = tmp_path / 'logs' / 'train'
+  written = _python('''
+      import tensorflow as tf
+      with tf.Graph().as_default():
+        writer = tf.compat.v1.summary.FileWriter(%r)
+        value = tf.compat.v1.Summary.Value(tag='total_loss', simple_value=0.5)
+        writer.add_summary(tf.compat.v1.Summary(value=[value]), 1)
+        writer.close()
+  ''' % str(logdir), cwd=str(tmp_path), python=str(venv / 'bin' / 'python'))
+  assert written.returncode == 0, written.stderr[-3000:]
+  log_path = tmp_path / 'tensorboard.log'
+  with open(log_path, 'w') as log:
+    server = subprocess.Popen([str(venv / 'bin' / 'tensorboard'), '--logdir', str(logdir.parent),
+                               '--host', '127.0.0.1', '--port', '0'],
+                              cwd=str(tmp_path), stdout=log, stderr=subprocess.STDOUT)
+  try:
+    tags, url, deadline = {}, None, time.time() + 300
+    while 'total_loss' not in tags.get('train', {}) and time.time() < deadline:
+      assert server.poll() is None, log_path.read_text()[-3000:]
+      time.sleep(1)
+      if url is None:
+        found = re.search(r'TensorBoard [\d.]+ at (http://\S+/) ', log_path.read_text())
+        url = found and found.group(1)
+      else:
+        local = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no proxy
+        with local.open(url + 'data/plugin/scalars/tags', timeout=60) as page:
+          tags = json.loads(page.read())
+    assert tags == {'train': {'total_loss': {'displayName': '', 'description': ''}}}, (
+        url, log_path.read_text()[-3000:])
+  finally:
+    server.terminate()
+    server.wait(timeout=60)

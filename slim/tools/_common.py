@@ -1,57 +1,21 @@
-"""What train_image_classifier and eval_image_classifier share: the checks of the
-dataset, network and preprocessing flags, the input pipeline, and the CPU split.
+"""What the tools share once TensorFlow is imported: the checks of the dataset,
+network, preprocessing and checkpoint flags, the input pipeline, exact summary
+tags, and the CPU split.
 """
 import tensorflow as tf
 
 import slim
+from slim import _checks as slim_checks
 from slim.datasets import dataset_factory
 from slim.deployment.deployment_config import local_device_count
 from slim.nets import nets_factory
 from slim.preprocessing import preprocessing_factory
-from slim.tools._cli import Flag
 from slim.tools._cli import FlagError
 
-__all__ = ['check_at_least', 'check_checkpoint', 'check_dataset', 'check_model', 'dataset_flags',
-           'histogram_summary', 'image_batches', 'image_summary', 'scalar_summary', 'split_cpu']
+__all__ = ['check_checkpoint', 'check_dataset', 'check_model', 'histogram_summary',
+           'image_batches', 'image_summary', 'scalar_summary', 'split_cpu']
 
 _CONVERT_HINT = 'download_and_convert_data --dataset_name=%s --dataset_dir=%s'
-
-
-def dataset_flags(split_name, purpose):
-  """The flags of the dataset, the network and its preprocessing that the tools share.
-
-  Args:
-    split_name: the default of --dataset_split_name.
-    purpose: what the split is for ('train', 'evaluate').
-  """
-  return [
-      Flag('dataset_name', 'imagenet', str, 'the dataset (datasets/dataset_factory.py)'),
-      Flag('dataset_split_name', split_name, str, 'the split to %s on' % purpose),
-      Flag('dataset_dir', None, str, 'the directory of the dataset\'s TFRecords (required)'),
-      Flag('labels_offset', 0, int, 'subtracted from the labels (1 for networks without the '
-                                    'background class on 1001-class ImageNet)'),
-      Flag('model_name', 'inception_v3', str, 'the network (nets/nets_factory.py)'),
-      Flag('preprocessing_name', None, str, 'the preprocessing (unset: the network\'s)'),
-      Flag('use_grayscale', False, bool, 'a 1-channel network: RGB images are converted to '
-                                         'grayscale (1-channel ones are taken as they are)'),
-  ]
-
-
-def check_at_least(values, minimum, names, allow_none=False):
-  """Raises a FlagError for the first flag of `names` below `minimum`.
-
-  Args:
-    values: {flag name: value}.
-    minimum: the least value allowed.
-    names: the flags to check.
-    allow_none: whether None (unset) is allowed.
-  """
-  for name in names:
-    value = values[name]
-    if value is None and allow_none:
-      continue
-    if value is None or value < minimum:
-      raise FlagError('--%s must be at least %s, received %s' % (name, minimum, value))
 
 
 def check_dataset(dataset_name, dataset_split_name, dataset_dir, labels_offset):
@@ -107,11 +71,22 @@ def check_model(model_name, preprocessing_name, image_size, image_size_flag):
 
 
 def check_checkpoint(flag, checkpoint_path):
-  """Checks that `checkpoint_path` is a checkpoint or a directory holding one.
+  """The checkpoint `checkpoint_path` means: a checkpoint, a directory holding
+  one, or the name of one of research/slim's published checkpoints
+  (`slim.nets.pretrained`, e.g. 'inception_v3'), downloaded into the cache the
+  first time.
+
+  Returns:
+    The checkpoint path or directory.
 
   Raises:
-    FlagError: neither.
+    FlagError: none of these.
+    OSError: the download of a published checkpoint failed (rerunning resumes it).
   """
+  from slim.nets import pretrained  # pylint: disable=import-outside-toplevel
+  if not tf.io.gfile.exists(checkpoint_path) and (checkpoint_path in pretrained.CHECKPOINTS or
+                                                  checkpoint_path in pretrained.ALIASES):
+    return pretrained.download(checkpoint_path)
   if tf.io.gfile.isdir(checkpoint_path):
     if tf.train.latest_checkpoint(checkpoint_path) is None:
       raise FlagError('--%s=%s is a directory without a checkpoint; give a directory that '
@@ -119,9 +94,13 @@ def check_checkpoint(flag, checkpoint_path):
                       'DIR/model.ckpt-1000' % (flag, checkpoint_path))
   elif not (tf.io.gfile.exists(checkpoint_path + '.index') or
             tf.io.gfile.exists(checkpoint_path)):
+    hint = ('' if '/' in checkpoint_path else
+            slim_checks.did_you_mean(checkpoint_path, pretrained.names()))
     raise FlagError('--%s=%s is not a checkpoint: give a checkpoint file prefix such as '
-                    'DIR/model.ckpt-1000 (with its .index file) or its directory'
-                    % (flag, checkpoint_path))
+                    'DIR/model.ckpt-1000 (with its .index file), its directory, or the name of '
+                    'a published checkpoint (download_checkpoint --list).%s'
+                    % (flag, checkpoint_path, hint))
+  return checkpoint_path
 
 
 def scalar_summary(tag, value):

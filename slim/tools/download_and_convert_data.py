@@ -20,10 +20,10 @@ import os
 import sys
 
 if __package__ in (None, ''):  # run as a file: make the repository importable
-  sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+  sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 # pylint: disable=wrong-import-position
-from slim.datasets import dataset_factory
+# No TensorFlow here: --help and flag errors answer before it loads (see main).
 from slim.tools import _cli
 from slim.tools._cli import Flag
 
@@ -34,8 +34,7 @@ PROG = 'download_and_convert_data'
 # The converter options: unset (None) leaves a converter its own default.
 FLAGS = [
     ('dataset', [
-        Flag('dataset_name', _cli.REQUIRED, str,
-             'one of: %s' % ', '.join(sorted(dataset_factory.REGISTRY))),
+        Flag('dataset_name', _cli.REQUIRED, str, 'one of the datasets above'),
         Flag('dataset_dir', _cli.REQUIRED, str,
              'where the TFRecords (and temporary files) are written'),
     ]),
@@ -90,14 +89,18 @@ def convert(dataset_name, dataset_dir, **options):
     The `ConversionSummary` of the converter.
 
   Raises:
-    ValueError: if the dataset is unknown or an option does not apply to it.
+    FlagError: the dataset is unknown or an option does not apply to it.
   """
-  spec = dataset_factory.get_spec(dataset_name)
+  from slim.datasets import dataset_factory  # pylint: disable=import-outside-toplevel
+  try:
+    spec = dataset_factory.get_spec(dataset_name)
+  except ValueError as error:
+    raise _cli.FlagError('--dataset_name: %s' % error) from None
   run = importlib.import_module(spec.converter).run
   accepted = set(inspect.signature(run).parameters)
   extra = sorted(set(options) - accepted)
   if extra:
-    raise ValueError('%s does not apply to --dataset_name=%s (its converter takes: %s)' % (
+    raise _cli.FlagError('%s does not apply to --dataset_name=%s (its converter takes: %s)' % (
         ', '.join('--' + name for name in extra), dataset_name,
         ', '.join('--' + name for name in sorted(accepted - {'dataset_dir'}))))
   return run(dataset_dir, **options)
@@ -109,7 +112,9 @@ def main(argv=None):
   Returns:
     The `ConversionSummary`.
   """
-  args = vars(_cli.make_parser(PROG, __doc__, FLAGS).parse_args(argv))
+  flags = _cli.parse_flags(PROG, __doc__, FLAGS, argv=argv)
+  _cli.import_tensorflow(flags.verbosity, PROG, flags.log_dir)
+  args = _cli.tool_flags(flags, FLAGS)
   dataset_name, dataset_dir = args.pop('dataset_name'), args.pop('dataset_dir')
   options = {name: os.path.expanduser(value) if isinstance(value, str) else value
              for name, value in args.items() if value is not None}
@@ -117,8 +122,8 @@ def main(argv=None):
 
 
 def console_main(argv=None):
-  """The `download_and_convert_data` command; returns its exit status (errors met
-  while converting: one line, status 1)."""
+  """The `download_and_convert_data` command; returns its exit status (a flag
+  error: one line, status 2; an error met while converting: one line, status 1)."""
   return _cli.run(PROG, main, argv)
 
 

@@ -1,25 +1,34 @@
 """Export a registered network for inference: GraphDef, SavedModel and TFLite.
 
 The library behind scripts/export_inference_graph.py. Every export starts from a
-`ClassifierSpec` (the network, its classes, input size and channels, and its
-preprocessing):
+`ClassifierSpec` (the network, its classes and their names, input size and
+channels, and its preprocessing):
 
-    spec = classifier_spec('lenet', 'digits', use_grayscale=True)
+    spec = classifier_spec('lenet', 'digits', '/tmp/digits')  # names from labels.txt
+    spec, taken = fit_to_checkpoint(spec, '/tmp/train')  # channels (and classes) it has
     write_inference_graph(spec, '/tmp/lenet.pb')             # names, no weights
     module = serving_module(spec, '/tmp/train/model.ckpt-1000')
     write_saved_model(module, '/tmp/lenet_serving')
     write_tflite('/tmp/lenet_serving', '/tmp/lenet.tflite')
+    write_labels(spec, tflite_labels_file('/tmp/lenet.tflite'))  # /tmp/lenet.labels.txt
 
 The SavedModel's `serving_default` signature takes `images`, float32
 `[batch, size, size, channels]` already preprocessed as in evaluation, and
 returns `logits` and `probabilities` (`[batch, num_classes]`, float32) and
 `classes` (int64 `[batch]`): argmax of the logits plus the labels offset, that
-is the label of the dataset (the line of its labels.txt). With
+is the label of the dataset (the line of its labels.txt). When the spec has the
+class names (the dataset directory's labels.txt), it also returns `class_names`
+(string `[batch]`, the name of `classes`) and the SavedModel holds them as the
+asset `labels.txt` ('label:name' lines, the labels the model can output; see
+`saved_model_labels`); without names neither is there. With
 `encoded_image_signature=True`, `serving_encoded` takes `encoded_images`
 (string `[batch]`: PNG, JPEG, GIF or BMP bytes), decodes them and applies the
-network's evaluation preprocessing before the same network and outputs.
+network's evaluation preprocessing before the same network and outputs. The
+TFLite file has `serving_default`'s outputs, `class_names` included.
 """
 import collections
+import os
+import tempfile
 import typing
 import warnings
 
@@ -29,18 +38,21 @@ import tensorflow as tf
 import slim
 from slim import _files
 from slim.datasets import dataset_factory
+from slim.datasets import dataset_utils
 from slim.nets import nets_factory
 from slim.preprocessing import preprocessing_factory
 from slim.training import checkpoints
 from slim.training import restore
 
-__all__ = ['ClassifierSpec', 'SERVING_DEFAULT', 'SERVING_ENCODED', 'check_checkpoint_fits',
-           'classifier_spec', 'describe_signatures', 'representative_images', 'serving_module',
-           'write_inference_graph', 'write_saved_model', 'write_tflite']
+__all__ = ['ClassifierSpec', 'LABELS_FILENAME', 'SERVING_DEFAULT', 'SERVING_ENCODED',
+           'check_checkpoint_fits', 'classifier_spec', 'describe_signatures', 'fit_to_checkpoint',
+           'representative_images', 'saved_model_labels', 'serving_module', 'tflite_labels_file',
+           'write_inference_graph', 'write_labels', 'write_saved_model', 'write_tflite']
 
 SERVING_DEFAULT = 'serving_default'
 SERVING_ENCODED = 'serving_encoded'
 INPUT_NODE = 'input'  # the GraphDef's placeholder, as research/slim names it
+LABELS_FILENAME = dataset_utils.LABELS_FILENAME  # the SavedModel's asset of class names
 
 
 class ClassifierSpec(typing.NamedTuple):
@@ -56,6 +68,8 @@ class ClassifierSpec(typing.NamedTuple):
     batch_size: the batch size of the inputs, None for any.
     preprocessing_name: the preprocessing_factory name of the evaluation
       preprocessing.
+    class_names: the names of the network's classes in order (class i is the
+      dataset label i + labels_offset), or None when unknown.
   """
   model_name: str
   num_classes: int
@@ -64,6 +78,7 @@ class ClassifierSpec(typing.NamedTuple):
   num_channels: int
   batch_size: typing.Optional[int]
   preprocessing_name: str
+  class_names: typing.Optional[typing.Tuple[str, ...]] = None
 
   def network_fn(self, is_training=False):
     """The nets_factory function of the network, with this spec's classes."""
@@ -72,6 +87,12 @@ class ClassifierSpec(typing.NamedTuple):
 
   def image_shape(self):
     return [self.batch_size, self.image_size, self.image_size, self.num_channels]
+
+  def labels_to_names(self):
+    """{dataset label: class name} of the labels the network outputs, or None."""
+    if self.class_names is None:
+      return None
+    return {self.labels_offset + index: name for index, name in enumerate(self.class_names)}
 
 
 def _check_optional_positive(name, value):
@@ -97,7 +118,8 @@ def classifier_spec(model_name, dataset_name='imagenet', dataset_dir=None, label
     preprocessing_name: the evaluation preprocessing (default None: the network's).
 
   Returns:
-    A `ClassifierSpec`.
+    A `ClassifierSpec`, with the class names of `dataset_dir`'s labels.txt if it
+    has one (a label missing there is named by its number).
 
   Raises:
     ValueError: an unknown network, dataset or preprocessing, or a bad number.
@@ -111,7 +133,8 @@ def classifier_spec(model_name, dataset_name='imagenet', dataset_dir=None, label
   except ValueError as error:
     raise ValueError('--dataset_name: %s' % error) from None
   some_split = sorted(dataset.splits(dataset_dir or None))[0]
-  num_classes = dataset.get_split(some_split, dataset_dir or '').num_classes
+  split = dataset.get_split(some_split, dataset_dir or '')
+  num_classes = split.num_classes
   if isinstance(labels_offset, bool) or not isinstance(labels_offset, int) or \
       not 0 <= labels_offset < num_classes:
     raise ValueError('--labels_offset must be an int in [0, %d) (dataset %s has %d classes), '
@@ -123,14 +146,18 @@ def classifier_spec(model_name, dataset_name='imagenet', dataset_dir=None, label
         preprocessing_name or model_name)
   except ValueError as error:
     raise ValueError('--preprocessing_name: %s' % error) from None
+  class_names = None
+  if split.labels_to_names:
+    class_names = tuple(split.labels_to_names.get(label, str(label))
+                        for label in range(labels_offset, num_classes))
   return ClassifierSpec(model_name, num_classes - labels_offset, labels_offset,
                         image_size or network.default_image_size, 1 if use_grayscale else 3,
-                        batch_size, preprocessing_name)
+                        batch_size, preprocessing_name, class_names)
 
 
 # Checkpoints.
 
-def _shape_hint(spec, shape, checkpoint_shape):
+def _shape_hint(spec, shape, checkpoint_shape, image_size_flag):
   """What probably differs between the network and the checkpoint, as a flag to change."""
   if len(shape) != len(checkpoint_shape):
     return ''
@@ -143,10 +170,11 @@ def _shape_hint(spec, shape, checkpoint_shape):
     return (' The checkpoint has %d classes; the network is built with the classes of '
             '--dataset_name minus --labels_offset (%d here): change them so that this makes '
             '%d.' % (wanted, spec.num_classes, wanted))
-  return ' Was it trained with another --image_size (here %d)?' % spec.image_size
+  return ' Was it trained with another %s (here %d)?' % (image_size_flag, spec.image_size)
 
 
-def check_checkpoint_fits(spec, checkpoint_path, variable_shapes):
+def check_checkpoint_fits(spec, checkpoint_path, variable_shapes,
+                          image_size_flag='--image_size'):
   """Checks that a checkpoint holds every variable of the network, with its shape.
 
   Args:
@@ -154,6 +182,8 @@ def check_checkpoint_fits(spec, checkpoint_path, variable_shapes):
     checkpoint_path: a checkpoint prefix or a directory (its latest checkpoint).
     variable_shapes: a dict from checkpoint name to the shape (list) of the
       network's variable.
+    image_size_flag: the flag of the image size, for the hint (default
+      '--image_size').
 
   Returns:
     The checkpoint prefix.
@@ -175,8 +205,86 @@ def check_checkpoint_fits(spec, checkpoint_path, variable_shapes):
     if list(shape) != list(stored[name]):
       raise ValueError('--checkpoint_path: %s has shape %s in the network but %s in %s.%s'
                        % (name, list(shape), list(stored[name]), checkpoint_path,
-                          _shape_hint(spec, list(shape), list(stored[name]))))
+                          _shape_hint(spec, list(shape), list(stored[name]),
+                                      image_size_flag)))
   return checkpoint_path
+
+
+def _variable_shapes(spec):
+  """{checkpoint name: shape} of the network's model variables, built in a graph."""
+  with tf.Graph().as_default():
+    spec.network_fn()(tf.compat.v1.placeholder(tf.float32, [1] + spec.image_shape()[1:]))
+    return {checkpoints.variable_name(var): var.shape.as_list()
+            for var in slim.get_model_variables()}
+
+
+def _checkpoint_dims(spec, stored):
+  """The image channels and the classes of the checkpoint's variables that depend on them.
+
+  The network is built twice, the second time with the other channel count and
+  one more class: a variable whose shape changes in one dimension from the
+  spec's channels (classes) to the other's takes the images (gives the logits),
+  and the checkpoint's size of that dimension is its channels (classes).
+
+  Returns:
+    (set of channel counts, set of class counts) read in the checkpoint.
+  """
+  other = spec._replace(num_channels=1 if spec.num_channels == 3 else 3,
+                        num_classes=spec.num_classes + 1)
+  built = _variable_shapes(spec)
+  try:
+    varied = _variable_shapes(other)
+  except (ValueError, TypeError):  # a network that cannot take the other channels
+    return set(), set()
+  channels, classes = set(), set()
+  for name, shape in built.items():
+    other_shape, saved = varied.get(name, shape), stored.get(name)
+    changed = [i for i, (a, b) in enumerate(zip(shape, other_shape)) if a != b]
+    if len(changed) != 1 or saved is None or len(saved) != len(shape):
+      continue
+    pair = (shape[changed[0]], other_shape[changed[0]])
+    if pair == (spec.num_channels, other.num_channels):
+      channels.add(saved[changed[0]])
+    elif pair == (spec.num_classes, other.num_classes):
+      classes.add(saved[changed[0]])
+  return channels, classes
+
+
+def fit_to_checkpoint(spec, checkpoint_path, channels=True, classes=False):
+  """The spec with the image channels (and classes) that the checkpoint's network has.
+
+  The channels are the input channels of the checkpoint's first convolution (the
+  variables whose shape follows the images'); the classes, the size of its
+  logits. A value the checkpoint does not settle (no such variable, variables
+  that disagree, a channel count other than 1 or 3) stays the spec's, and
+  `check_checkpoint_fits` then says what differs.
+
+  Args:
+    spec: a `ClassifierSpec`.
+    checkpoint_path: a checkpoint prefix or a directory (its latest checkpoint).
+    channels: take the channels from the checkpoint (default True).
+    classes: take the number of classes from the checkpoint (default False); when
+      it differs from the spec's, the class names (of another dataset) are dropped.
+
+  Returns:
+    (spec, {'channels': n, 'classes': n}): the values taken from the checkpoint
+    ('classes' only when they differ from the spec's).
+
+  Raises:
+    ValueError: no checkpoint there.
+  """
+  checkpoint_path = checkpoints.resolve_checkpoint('--checkpoint_path', checkpoint_path)
+  stored = tf.train.load_checkpoint(checkpoint_path).get_variable_to_shape_map()
+  found_channels, found_classes = _checkpoint_dims(spec, stored)
+  taken = {}
+  if channels and len(found_channels) == 1 and found_channels <= {1, 3}:
+    taken['channels'], = found_channels
+    spec = spec._replace(num_channels=taken['channels'])
+  if classes and len(found_classes) == 1 and min(found_classes) >= 1 and \
+      found_classes != {spec.num_classes}:
+    taken['classes'], = found_classes
+    spec = spec._replace(num_classes=taken['classes'], class_names=None)
+  return spec, taken
 
 
 # The GraphDef.
@@ -271,10 +379,12 @@ class _Classifier(tf.Module):
     probabilities = end_points.get('Predictions')
     if probabilities is None:
       probabilities = tf.nn.softmax(logits)
-    classes = tf.argmax(logits, axis=-1)
-    if self.spec.labels_offset:
-      classes += self.spec.labels_offset
-    return {'logits': logits, 'probabilities': probabilities, 'classes': classes}
+    indices = tf.argmax(logits, axis=-1)
+    classes = indices + self.spec.labels_offset if self.spec.labels_offset else indices
+    outputs = {'logits': logits, 'probabilities': probabilities, 'classes': classes}
+    if self.spec.class_names is not None:
+      outputs['class_names'] = tf.gather(tf.constant(self.spec.class_names), indices)
+    return outputs
 
   def _classify_encoded(self, encoded_images):
     def decode_and_prepare(data):
@@ -340,6 +450,9 @@ def write_saved_model(module, saved_model_dir, encoded_image_signature=False,
                       overwrite=False):
   """Saves the serving module as a SavedModel, written beside and renamed.
 
+  With class names, the SavedModel holds them as the asset `labels.txt` (on the
+  module as `labels_file`; `saved_model_labels` reads it back).
+
   Args:
     module: the module of `serving_module`.
     saved_model_dir: the SavedModel directory; it must not exist or be empty
@@ -355,9 +468,48 @@ def write_saved_model(module, saved_model_dir, encoded_image_signature=False,
   """
   check_saved_model_dir(saved_model_dir, overwrite)
   signatures = module.signatures(encoded_image_signature)
-  with _files.renamed_when_complete(saved_model_dir) as staging:
-    tf.saved_model.save(module, staging, signatures=signatures)
+  labels = module.spec.labels_to_names()
+  with tempfile.TemporaryDirectory() as scratch:
+    if labels:
+      module.labels_file = tf.saved_model.Asset(write_labels(module.spec, os.path.join(
+          scratch, LABELS_FILENAME)))
+    try:
+      with _files.renamed_when_complete(saved_model_dir) as staging:
+        tf.saved_model.save(module, staging, signatures=signatures)
+    finally:
+      if labels:
+        del module.labels_file  # its file goes with the scratch directory
   return signatures
+
+
+def saved_model_labels(loaded):
+  """{label: class name} of a SavedModel of `write_saved_model`, loaded with
+  `tf.saved_model.load`; None if it has no names."""
+  asset = getattr(loaded, 'labels_file', None)
+  if asset is None:
+    return None
+  path = asset.asset_path.numpy().decode('utf-8')
+  return dataset_utils.read_label_file(os.path.dirname(path), os.path.basename(path))
+
+
+def write_labels(spec, path):
+  """Writes the spec's class names to `path`, a 'label:name' line per label the
+  network outputs (the format of a dataset's labels.txt); returns `path`.
+
+  Raises:
+    ValueError: the spec has no class names.
+  """
+  if spec.class_names is None:
+    raise ValueError('%s: no class names to write (give the dataset directory holding its '
+                     'labels.txt)' % path)
+  dataset_utils.write_label_file(spec.labels_to_names(), os.path.dirname(path),
+                                 os.path.basename(path))
+  return path
+
+
+def tflite_labels_file(tflite_file):
+  """The class names' file beside a TFLite file: 'model.tflite' -> 'model.labels.txt'."""
+  return os.path.splitext(tflite_file)[0] + '.labels.txt'
 
 
 def check_saved_model_dir(saved_model_dir, overwrite):
@@ -400,14 +552,15 @@ def representative_images(spec, dataset_name, dataset_dir, split_name='train', c
 
 
 def write_tflite(saved_model_dir, tflite_file, quantize='float', calibration_images=None):
-  """Converts the `serving_default` signature of a SavedModel to a TFLite file.
+  """Converts the `serving_default` signature of a SavedModel to a TFLite file
+  (with its outputs, `class_names` included).
 
   Args:
     saved_model_dir: a SavedModel of `write_saved_model`.
     tflite_file: the file to write (a temporary name renamed when complete).
     quantize: 'float' (float32 weights and activations) or 'int8' (weights and
       activations in int8, calibrated on `calibration_images`; the inputs and
-      outputs stay float32 and int64). Default 'float'.
+      outputs stay float32, int64 and string). Default 'float'.
     calibration_images: float32 [n, size, size, channels] network inputs, for 'int8'.
 
   Returns:

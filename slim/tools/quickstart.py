@@ -14,8 +14,8 @@ each command, its output and its result:
   5. classify_images: a fresh process reloads the SavedModel and classifies a few
      test images written as PNG files.
 Everything goes under --workdir; its earlier contents from a run are replaced.
+The summary ends with the command that shows the run's summaries in TensorBoard.
 """
-import argparse
 import os
 import re
 import shlex
@@ -24,15 +24,17 @@ import subprocess
 import sys
 import time
 
+from slim.tools import _cli
+
 # The folder holding the package `slim` (a checkout or site-packages).
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _SAMPLE_NAME = re.compile(r'digit_(\d+)_label_(\d+)\.png$')
-# TensorFlow's C++ start-up log lines (oneDNN, CUDA probing), not shown.
-_RUNTIME_LOG = re.compile(r'^([IWEF]\d{4} \d\d:\d\d:\d\d|WARNING: All log messages before absl)')
+PROG = 'quickstart'
 
 # The flags of the job (tests/slim/tools checks the accuracy they reach). The digits
-# are grayscale already; --use_grayscale makes the exported network take 1 channel.
-NETWORK_FLAGS = [('dataset_name', 'digits'), ('model_name', 'lenet'), ('use_grayscale', 'true')]
+# are 1-channel images: the network takes them as they are, and the export reads the
+# channels in the checkpoint.
+NETWORK_FLAGS = [('dataset_name', 'digits'), ('model_name', 'lenet')]
 TRAIN_FLAGS = NETWORK_FLAGS + [
     ('dataset_split_name', 'train'), ('optimizer', 'sgd'), ('learning_rate', 0.02),
     ('learning_rate_decay_type', 'fixed'), ('weight_decay', 0), ('batch_size', 50),
@@ -54,7 +56,7 @@ def _run(number, title, tool, flags, positional=()):
   print('\n== %d. %s\n$ %s' % (number, title, ' '.join(shlex.quote(arg)
                                                       for arg in [tool] + arguments)),
         flush=True)
-  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get('TF_CPP_MIN_LOG_LEVEL', '2'))
+  env = dict(os.environ)
   env['PYTHONPATH'] = os.pathsep.join(filter(None, [PACKAGE_ROOT, env.get('PYTHONPATH')]))
   start = time.time()
   process = subprocess.Popen(_command(tool) + arguments, env=env, stdout=subprocess.PIPE,
@@ -62,8 +64,7 @@ def _run(number, title, tool, flags, positional=()):
   lines = []
   for line in process.stdout:
     lines.append(line.rstrip('\n'))
-    if not _RUNTIME_LOG.match(lines[-1]):
-      print('   ' + lines[-1], flush=True)
+    print('   ' + lines[-1], flush=True)
   if process.wait():
     sys.exit('quickstart: step %d (%s) failed with exit status %d'
              % (number, tool, process.returncode))
@@ -82,7 +83,7 @@ def _last_number(lines, pattern):
 
 def write_samples(dataset_dir, sample_dir, count):
   """Writes the first `count` test images as PNG files named by index and label."""
-  import tensorflow as tf  # pylint: disable=import-outside-toplevel
+  tf = _cli.import_tensorflow()
   features = {'image/encoded': tf.io.FixedLenFeature([], tf.string),
               'image/class/label': tf.io.FixedLenFeature([], tf.int64)}
   files = sorted(tf.io.gfile.glob(os.path.join(dataset_dir, 'digits_test_*.tfrecord')))
@@ -97,27 +98,34 @@ def write_samples(dataset_dir, sample_dir, count):
   return paths
 
 
-def _parser():
-  parser = argparse.ArgumentParser(prog='quickstart', description=__doc__,
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
-  parser.add_argument('--workdir', default='/tmp/slim_quickstart',
-                      help='where the data, checkpoints and exports go '
-                           '(default: /tmp/slim_quickstart)')
-  parser.add_argument('--max_number_of_steps', type=int, default=dict(TRAIN_FLAGS)[
-      'max_number_of_steps'], help='training steps (default: %(default)s)')
-  parser.add_argument('--batch_size', type=int, default=dict(TRAIN_FLAGS)['batch_size'],
-                      help='training batch size (default: %(default)s)')
-  parser.add_argument('--num_samples', type=int, default=8,
-                      help='test images classified by the reloaded SavedModel (default: 8)')
-  return parser
+FLAGS = [('quickstart', [
+    _cli.Flag('workdir', '/tmp/slim_quickstart', str,
+              'where the data, checkpoints and exports go'),
+    _cli.Flag('max_number_of_steps', dict(TRAIN_FLAGS)['max_number_of_steps'], int,
+              'training steps'),
+    _cli.Flag('batch_size', dict(TRAIN_FLAGS)['batch_size'], int, 'training batch size'),
+    _cli.Flag('num_samples', 8, int, 'test images classified by the reloaded SavedModel'),
+])]
+
+
+def _tensorboard_command(workdir):
+  """The command that shows `workdir`'s runs (train, eval), and how to get it."""
+  installed = os.path.join(os.path.dirname(sys.executable), 'tensorboard')
+  command = 'tensorboard --logdir %s' % shlex.quote(workdir)
+  if os.path.exists(installed) or shutil.which('tensorboard'):
+    return command
+  return "%s   (after: pip install tensorboard, or 'slim-tf[cpu]')" % command
+
+
+def check_flags(flags):
+  """Raises FlagError for a count below one."""
+  _cli.check_at_least(vars(flags), 1, ['max_number_of_steps', 'batch_size', 'num_samples'])
 
 
 def main(argv=None):
-  args = _parser().parse_args(argv)
-  for name in ('max_number_of_steps', 'batch_size', 'num_samples'):
-    if getattr(args, name) < 1:
-      sys.exit('quickstart: error: --%s must be at least 1, received %d'
-               % (name, getattr(args, name)))
+  """Runs the job with the flags of `argv` (default: the command line); returns its
+  results."""
+  args = _cli.parse_flags(PROG, __doc__, FLAGS, check_flags, argv)
   workdir = os.path.abspath(args.workdir)
   dataset_dir, train_dir, eval_dir, serving_dir, sample_dir = (
       os.path.join(workdir, name) for name in ('digits', 'train', 'eval', 'lenet_serving',
@@ -139,7 +147,7 @@ def main(argv=None):
   eval_lines, timings['eval'] = _run(3, 'evaluate on the test split', 'eval_image_classifier',
                                      checkpoint + [('eval_dir', eval_dir)] + data + EVAL_FLAGS)
   _, timings['export'] = _run(4, 'export a SavedModel', 'export_inference_graph',
-                              NETWORK_FLAGS + checkpoint + [
+                              NETWORK_FLAGS + data + checkpoint + [
                                   ('saved_model_dir', serving_dir),
                                   ('add_encoded_image_signature', 'true')])
   samples = write_samples(dataset_dir, sample_dir, args.num_samples)
@@ -150,7 +158,7 @@ def main(argv=None):
   right = 0
   for line in classify_lines:
     name = _SAMPLE_NAME.search(line.split(':')[0])
-    predicted = re.search(r':\s*class (\d+)', line)
+    predicted = re.search(r':\s*(?:class )?(\d+)[: ]', line)  # '8:eight (0.99)' or 'class 8'
     if name and predicted:
       right += int(name.group(2) == predicted.group(1))
   number = r'([0-9]+(?:\.[0-9]+)?)'
@@ -168,9 +176,15 @@ def main(argv=None):
         % (serving_dir, right, len(samples)))
   print('step times: %s; total %.1f s' % (
       ', '.join('%s %.1f s' % item for item in timings.items()), time.time() - started))
+  print('TensorBoard (the training and evaluation summaries): %s' % _tensorboard_command(workdir))
   return {'accuracy': accuracy, 'recall_5': recall, 'samples_right': right,
           'samples': len(samples), 'seconds': timings}
 
 
+def console_main(argv=None):
+  """The quickstart command; returns its exit status."""
+  return _cli.run(PROG, main, argv)
+
+
 if __name__ == '__main__':
-  main()
+  sys.exit(console_main())

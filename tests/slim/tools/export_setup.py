@@ -111,7 +111,7 @@ def load_and_run(saved_model_dir, tmp_path, images, encoded=None):
   done = fresh_python.run_python(LOAD_AND_RUN, saved_model_dir, inputs_path, outputs_path,
                                  env=subprocess_env())
   assert done.returncode == 0, done.stderr[-3000:]
-  with np.load(outputs_path) as outputs:
+  with np.load(outputs_path, allow_pickle=True) as outputs:  # class_names: bytes objects
     results = {key: outputs[key] for key in outputs.files}
   return results, json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -127,7 +127,7 @@ def saved_model_cli_run(saved_model_dir, tmp_path, images):
        '--tag_set', 'serve', '--signature_def', 'serving_default',
        '--inputs', 'images=' + inputs_path, '--outdir', outdir], env=subprocess_env())
   assert done.returncode == 0, done.stderr[-3000:]
-  return {name[:-len('.npy')]: np.load(os.path.join(outdir, name))
+  return {name[:-len('.npy')]: np.load(os.path.join(outdir, name), allow_pickle=True)
           for name in os.listdir(outdir)}
 
 

@@ -1,5 +1,6 @@
 """classify_images: a SavedModel of export_inference_graph, reloaded, classifies image files."""
 import os
+import re
 
 import numpy as np
 import pytest
@@ -7,21 +8,35 @@ import tensorflow as tf
 
 from slim.preprocessing import preprocessing_factory
 from slim.tools import classify_images
+from slim.tools import export_lib
 from tests.slim.tools import export_setup
+
+
+NAMES = ['null', 'eins', 'zwei', 'drei', 'vier', 'fünf', 'sechs', 'sieben', 'acht',
+         'neun: 9']  # what labels.txt holds is passed on as it is
 
 
 @pytest.fixture(scope='module')
 def exported(tmp_path_factory):
-  """A LeNet SavedModel with both signatures, one without the encoded one, and 3 PNGs."""
+  """LeNet SavedModels of random checkpoints (1 channel, --use_grayscale unset) and 3 PNGs:
+  'named' (--dataset_dir with a labels.txt, serving_encoded), 'offset' (9 classes,
+  --labels_offset=1, names), 'unnamed' (no --dataset_dir), 'plain' (no serving_encoded)."""
   root = tmp_path_factory.mktemp('serving')
-  checkpoint = export_setup.random_checkpoint(str(root / 'model.ckpt'), 'lenet', 10, 28, 1)
+  (root / 'labels.txt').write_text(''.join('%d:%s\n' % item for item in enumerate(NAMES)),
+                                   encoding='utf-8')
+  checkpoints = {10: export_setup.random_checkpoint(str(root / 'ten.ckpt'), 'lenet', 10, 28, 1),
+                 9: export_setup.random_checkpoint(str(root / 'nine.ckpt'), 'lenet', 9, 28, 1)}
+  encoded = '--add_encoded_image_signature'
+  names = '--dataset_dir=%s' % root
   dirs = {}
-  for name, extra in (('encoded', ['--add_encoded_image_signature']), ('plain', [])):
+  for name, classes, extra in (('named', 10, [encoded, names]),
+                               ('offset', 9, [encoded, names, '--labels_offset=1']),
+                               ('unnamed', 10, [encoded]), ('plain', 10, [names])):
     dirs[name] = str(root / name)
     status, _, err = export_setup.run_tool([
-        '--model_name=lenet', '--dataset_name=digits', '--use_grayscale',
-        '--checkpoint_path=' + checkpoint, '--saved_model_dir=' + dirs[name]] + extra)
-    assert status in (0, None), err
+        '--model_name=lenet', '--dataset_name=digits', '--checkpoint_path=' + checkpoints[classes],
+        '--saved_model_dir=' + dirs[name]] + extra)
+    assert status == 0, err
   images = np.random.RandomState(1).randint(0, 256, (3, 28, 28, 1)).astype(np.uint8)
   paths = []
   for index, image in enumerate(images):
@@ -38,24 +53,65 @@ def _expected_probabilities(saved_model_dir, images):
   return model.signatures['serving_default'](images=prepared)['probabilities'].numpy()
 
 
-def test_classify_gives_the_top_k_of_serving_default(exported):
+@pytest.mark.parametrize('name, offset', [('named', 0), ('offset', 1), ('unnamed', 0)])
+def test_classify_gives_the_top_k_of_serving_default_with_names(exported, name, offset):
   dirs, images, paths = exported
-  expected = _expected_probabilities(dirs['encoded'], images)
-  results = classify_images.classify(dirs['encoded'], paths, top_k=3)
+  expected = _expected_probabilities(dirs[name], images)
+  results = classify_images.classify(dirs[name], paths, top_k=3)
   assert [path for path, _ in results] == paths
-  for (_, classes), row in zip(results, expected):
-    assert [label for label, _ in classes] == list(row.argsort()[::-1][:3])
-    np.testing.assert_allclose([p for _, p in classes], np.sort(row)[::-1][:3], atol=1e-5)
+  for (_, predictions), row in zip(results, expected):
+    assert all(isinstance(p, classify_images.Prediction) for p in predictions)
+    labels = [label for label, _, _ in predictions]
+    assert labels == list(row.argsort()[::-1][:3] + offset)
+    np.testing.assert_allclose([p.probability for p in predictions], np.sort(row)[::-1][:3],
+                               atol=1e-5)
+    assert [p.name for p in predictions] == (
+        [None] * 3 if name == 'unnamed' else [NAMES[label] for label in labels])
 
 
-def test_main_prints_one_line_per_image(exported, capsys):
+@pytest.mark.parametrize('name, offset', [('named', 0), ('offset', 1)])
+def test_saved_model_class_names_output_and_labels_asset(exported, name, offset):
+  dirs, images, paths = exported
+  model = tf.saved_model.load(dirs[name])
+  outputs = model.signatures['serving_encoded'](
+      encoded_images=tf.stack([tf.io.read_file(path) for path in paths]))
+  classes = outputs['classes'].numpy()
+  assert [n.decode('utf-8') for n in outputs['class_names'].numpy()] == [
+      NAMES[label] for label in classes]
+  labels = {label: NAMES[label] for label in range(offset, 10)}
+  assert export_lib.saved_model_labels(model) == labels
+  with open(os.path.join(dirs[name], 'assets', 'labels.txt'), encoding='utf-8') as f:
+    assert f.read() == ''.join('%d:%s\n' % item for item in labels.items())
+
+
+def test_a_saved_model_without_names_has_no_class_names_output(exported):
+  dirs, _, _ = exported
+  model = tf.saved_model.load(dirs['unnamed'])
+  assert set(model.signatures['serving_encoded'].structured_outputs) == {
+      'logits', 'probabilities', 'classes'}
+  assert export_lib.saved_model_labels(model) is None
+  assert not os.path.exists(os.path.join(dirs['unnamed'], 'assets', 'labels.txt'))
+
+
+def test_main_prints_label_name_and_probability(exported, capsys):
   dirs, _, paths = exported
-  classify_images.main(['--saved_model_dir=' + dirs['encoded'], '--top_k=2'] + paths)
+  results = classify_images.main(['--saved_model_dir=' + dirs['named'], '--top_k=2'] + paths)
+  lines = capsys.readouterr().out.strip().splitlines()
+  assert lines == ['%s: %s' % (path, ', '.join(
+      '%d:%s (%.3f)' % (p.label, NAMES[p.label], p.probability) for p in predictions))
+                   for path, predictions in results]
+  assert re.fullmatch(r'.*image0\.png: \d:\w+(: 9)? \(\d\.\d{3}\), \d:\w+(: 9)? \(\d\.\d{3}\)',
+                      lines[0]), lines[0]
+
+
+def test_main_prints_class_numbers_without_names(exported, capsys):
+  dirs, _, paths = exported
+  classify_images.main(['--saved_model_dir=' + dirs['unnamed'], '--top_k=2'] + paths)
   lines = capsys.readouterr().out.strip().splitlines()
   assert len(lines) == len(paths)
   for path, line in zip(paths, lines):
-    assert line.startswith(path + ': class ')
-    assert line.count('class ') == 2
+    assert re.fullmatch(r'%s: class \d \(\d\.\d{3}\), class \d \(\d\.\d{3}\)' % re.escape(path),
+                        line), line
 
 
 def _console(argv, capsys):
@@ -76,7 +132,7 @@ def test_a_saved_model_without_the_encoded_signature_names_the_fix(exported, cap
 ])
 def test_bad_arguments_are_one_line_with_status_2(exported, capsys, argv, message):
   dirs, _, _ = exported
-  status, err = _console(['--saved_model_dir=' + dirs['encoded']] + argv, capsys)
+  status, err = _console(['--saved_model_dir=' + dirs['named']] + argv, capsys)
   assert status == 2
   assert err == 'classify_images: error: %s (see --help)\n' % message
 

@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+from slim.tools import _cli as _cli_module
 from slim.tools import download_and_convert_data
 from tests.conftest import REPO
 from tests.slim import fresh_python
@@ -33,9 +34,9 @@ def test_flags_that_do_not_apply_are_refused(tmp_path):
                                     '--images_dir=x'])
   with pytest.raises(ValueError, match="Did you mean 'cifar10'"):
     download_and_convert_data.convert('cifar', str(tmp_path))
-  with pytest.raises(SystemExit):
+  with pytest.raises(_cli_module.FlagError, match='--dataset_dir is required'):
     download_and_convert_data.main(['--dataset_name=mnist'])
-  with pytest.raises(SystemExit):
+  with pytest.raises(_cli_module.FlagError, match='--overwrite=maybe: expected true or false'):
     download_and_convert_data.main(['--dataset_name=mnist', '--dataset_dir=x',
                                     '--overwrite=maybe'])
 

@@ -10,6 +10,7 @@ import pytest
 import tensorflow as tf
 
 from slim.tools import export_inference_graph
+from slim.tools import export_lib
 from tests.conftest import REPO
 from tests.slim import fresh_python
 from tests.slim.tools import export_setup
@@ -20,12 +21,12 @@ CONSOLE = ('import sys; from slim.tools.export_inference_graph import console_ma
            'sys.exit(console_main())')
 
 DEFAULTS = {
-    'model_name': 'inception_v3', 'is_training': 'False', 'image_size': 'None',
-    'batch_size': 'None', 'dataset_name': 'imagenet', 'labels_offset': '0',
-    'output_file': "''", 'dataset_dir': "''", 'use_grayscale': 'False',
-    'write_text_graphdef': 'False', 'quantize': 'False', 'preprocessing_name': 'None',
+    'model_name': 'inception_v3', 'is_training': 'false', 'image_size': 'None',
+    'batch_size': 'None', 'dataset_name': 'None', 'labels_offset': '0',
+    'output_file': "''", 'dataset_dir': "''", 'use_grayscale': 'None',
+    'write_text_graphdef': 'false', 'quantize': 'false', 'preprocessing_name': 'None',
     'checkpoint_path': 'None', 'saved_model_dir': 'None',
-    'add_encoded_image_signature': 'False', 'overwrite': 'False', 'tflite_file': 'None',
+    'add_encoded_image_signature': 'false', 'overwrite': 'false', 'tflite_file': 'None',
     'tflite_quantize': 'float', 'dataset_split_name': 'train',
     'num_representative_images': '100',
 }
@@ -46,14 +47,14 @@ def _lenet(checkpoint, *flags):
 def test_export_help_lists_every_flag_with_its_default():
   done = subprocess.run([sys.executable, SCRIPT, '--help'], capture_output=True, text=True,
                         env=export_setup.subprocess_env(), timeout=60, check=True)
-  options = done.stdout.split('\noptions:\n')[1]
   # One entry per flag: from '  --flag' to the next, on one line.
-  entries = {entry.split()[0]: ' '.join(entry.split('\n\n')[0].split())
-             for entry in re.split(r'\n  (?=--)', options)[1:]}
+  entries = re.findall(r'^  (--[][\w]+.*?)(?=^  --|^\S|\Z)', done.stdout, re.M | re.S)
+  entries = {entry.split()[0][2:-1].replace('[no]', ''): ' '.join(entry.split())
+             for entry in entries}
   for flag, default in DEFAULTS.items():
-    assert entries['--' + flag].endswith('(default: %s)' % default), entries['--' + flag]
-  options = {action.dest for action in export_inference_graph._parser()._actions}
-  assert options - {'help'} == set(DEFAULTS)  # no flag without a checked default
+    assert entries[flag].endswith('(default: %s)' % default), entries[flag]
+  flags = {flag.name for _, section in export_inference_graph.FLAGS for flag in section}
+  assert set(entries) == flags == set(DEFAULTS)  # no flag without a checked default
 
 
 def test_export_console_command_entry_point_in_setup_py_runs():
@@ -91,10 +92,12 @@ def test_export_runs_as_a_file_and_writes_the_graph_def_with_a_fixed_batch(tmp_p
 
 BAD_FLAGS = [
     # (flags, words the one-line error must contain)
-    (['--modle_name=lenet'], 'unrecognized arguments: --modle_name=lenet'),
-    (['--use_grayscale=maybe', '--output_file=x'], "expected true or false, received 'maybe'"),
-    (['--image_size=big'], "argument --image_size: invalid int value: 'big'"),
-    (['--tflite_quantize=int4'], "invalid choice: 'int4'"),
+    (['--modle_name=lenet'], "Unknown command line flag 'modle_name'. Did you mean: "
+                             "model_name ?"),
+    (['--use_grayscale=maybe', '--output_file=x'], '--use_grayscale=maybe: expected true or '
+                                                   'false'),
+    (['--image_size=big'], '--image_size=big: expected an integer'),
+    (['--tflite_quantize=int4'], '--tflite_quantize=int4: expected one of float, int8'),
     ([], 'nothing to export: give --output_file'),
     (['--output_file=x', '--quantize'], 'use --tflite_file with --tflite_quantize=int8'),
     (['--saved_model_dir=x'], '--saved_model_dir needs --checkpoint_path'),
@@ -117,7 +120,8 @@ BAD_FLAGS = [
     (['--output_file=x', '--batch_size=-2'], '--batch_size must be a positive int'),
     (['--output_file=x', '--preprocessing_name=incepton'], "Did you mean 'inception'?"),
     (['--output_file=x', '--checkpoint_path=/nonexistent/model.ckpt'],
-     '--checkpoint_path: no checkpoint at /nonexistent/model.ckpt (expected a file prefix'),
+     '--checkpoint_path=/nonexistent/model.ckpt is not a checkpoint: give a checkpoint file '
+     'prefix'),
 ]
 
 
@@ -191,3 +195,65 @@ def test_export_int8_without_data_files_names_the_dataset_dir(checkpoint, tmp_pa
   assert status == 2 and stderr.count('\n') == 1
   assert str(tmp_path / 'empty') in stderr
   assert os.listdir(tmp_path) == []
+
+
+def test_export_reads_the_flags_left_unset_in_the_checkpoint(checkpoint, tmp_path):
+  # No --use_grayscale: the channels of the first convolution; no --dataset_name nor
+  # --dataset_dir: the checkpoint's 10 classes rather than imagenet's 1001.
+  status, stdout, stderr = export_setup.run_tool([
+      '--model_name=lenet', '--checkpoint_path=' + checkpoint,
+      '--output_file=%s' % (tmp_path / 'lenet.pb')])
+  assert status == 0, stderr
+  assert 'lenet: 10 classes (labels offset 0), images 28x28x1, batch any' in stdout
+  assert ("read in the checkpoint: 1-channel images (--use_grayscale unset), 10 classes "
+          "(--dataset_name unset; not imagenet's)\n") in stdout
+  assert '  input       input float32 [?, 28, 28, 1]' in stdout
+  assert '  logits      LeNet/fc4/BiasAdd float32 [?, 10]' in stdout
+
+
+def test_export_without_a_checkpoint_keeps_imagenet_and_3_channels(tmp_path):
+  status, stdout, stderr = export_setup.run_tool([
+      '--model_name=lenet', '--output_file=%s' % (tmp_path / 'lenet.pb')])
+  assert status == 0, stderr
+  assert 'lenet: 1001 classes (labels offset 0), images 28x28x3, batch any' in stdout
+  assert 'read in the checkpoint' not in stdout
+
+
+def test_export_with_a_dataset_dir_takes_the_classes_of_dataset_name(checkpoint, tmp_path):
+  # --dataset_dir names a dataset (imagenet when --dataset_name is unset): its classes
+  # stand, and a checkpoint of other classes is the error naming the flags.
+  (tmp_path / 'data').mkdir()
+  status, _, stderr = export_setup.run_tool([
+      '--model_name=lenet', '--checkpoint_path=' + checkpoint,
+      '--dataset_dir=%s' % (tmp_path / 'data'), '--output_file=%s' % (tmp_path / 'lenet.pb')])
+  assert status == 2 and stderr.count('\n') == 1
+  assert 'LeNet/fc4/weights has shape [1024, 1001] in the network but [1024, 10]' in stderr
+  assert 'The checkpoint has 10 classes' in stderr
+  assert os.listdir(tmp_path) == ['data']
+
+
+def test_fit_to_checkpoint_reads_the_first_convolution_and_the_logits(tmp_path):
+  rgb = export_setup.random_checkpoint(str(tmp_path / 'rgb.ckpt'), 'lenet', 7, 28, 3)
+  spec = export_lib.classifier_spec('lenet', 'digits', use_grayscale=True)
+  spec = spec._replace(class_names=tuple('abcdefghij'))
+  fitted, taken = export_lib.fit_to_checkpoint(spec, rgb, channels=True, classes=True)
+  assert taken == {'channels': 3, 'classes': 7}
+  assert (fitted.num_channels, fitted.num_classes, fitted.class_names) == (3, 7, None)
+  fitted, taken = export_lib.fit_to_checkpoint(spec, rgb)  # the classes are the dataset's
+  assert taken == {'channels': 3}
+  assert (fitted.num_channels, fitted.num_classes) == (3, 10) and fitted.class_names
+  # 4 channels is no image the tools make: left to the shape check.
+  rgba = export_setup.random_checkpoint(str(tmp_path / 'rgba.ckpt'), 'lenet', 10, 28, 4)
+  assert export_lib.fit_to_checkpoint(spec, rgba, classes=True) == (spec, {})
+
+
+def test_class_names_come_from_the_labels_file_of_the_dataset_dir(tmp_path):
+  (tmp_path / 'labels.txt').write_text('0:zero\n2:two: a digit\n3:three\n')
+  spec = export_lib.classifier_spec('lenet', 'digits', str(tmp_path))
+  assert spec.class_names == ('zero', '1', 'two: a digit', 'three', '4', '5', '6', '7', '8',
+                              '9')  # a label missing in the file is named by its number
+  shifted = export_lib.classifier_spec('lenet', 'digits', str(tmp_path), labels_offset=1)
+  assert shifted.class_names == spec.class_names[1:]
+  assert shifted.labels_to_names() == {label: spec.class_names[label] for label in range(1, 10)}
+  assert export_lib.classifier_spec('lenet', 'digits').class_names is None
+  assert export_lib.classifier_spec('lenet', 'digits', str(tmp_path / 'none')).class_names is None

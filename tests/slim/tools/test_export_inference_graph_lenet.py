@@ -1,7 +1,8 @@
 """export_inference_graph end to end on LeNet trained briefly on the digits: GraphDef,
-SavedModel (reloaded in fresh processes and by saved_model_cli), encoded images,
-TFLite float and int8 in LiteRT."""
+SavedModel (reloaded in fresh processes and by saved_model_cli) with the class names of
+the digits' labels.txt, encoded images, TFLite float and int8 in LiteRT."""
 import os
+import pathlib
 
 import numpy as np
 import tensorflow as tf
@@ -14,6 +15,7 @@ from tests.slim.tools import export_setup
 
 NUM_TEST = 50
 TRAIN_STEPS = 150
+DIGIT_NAMES = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine']
 
 
 def _train_lenet(train_images, train_labels, checkpoint_prefix):
@@ -59,20 +61,20 @@ def _export_lenet(root, data_dir):
   checkpoint = _train_lenet(train_images, splits['train'][1], str(root / 'train' / 'model.ckpt'))
   out = root / 'out'
   common = ['--model_name=lenet', '--dataset_name=digits', '--use_grayscale',
-            '--checkpoint_path=' + os.path.dirname(checkpoint)]
+            '--checkpoint_path=' + os.path.dirname(checkpoint), '--dataset_dir=' + data_dir]
   status, stdout, stderr = export_setup.run_tool(common + [
       '--output_file=%s' % (out / 'lenet.pb'), '--saved_model_dir=%s' % (out / 'serving'),
       '--add_encoded_image_signature', '--tflite_file=%s' % (out / 'lenet.tflite')])
   assert status == 0, stderr
   status, int8_stdout, stderr = export_setup.run_tool(common + [
       '--tflite_file=%s' % (out / 'lenet_int8.tflite'), '--tflite_quantize=int8',
-      '--dataset_dir=' + data_dir, '--num_representative_images=100'])
+      '--num_representative_images=100'])
   assert status == 0, stderr
   test_uint8, test_labels = splits['test'][0][:NUM_TEST], splits['test'][1][:NUM_TEST]
   return dict(root=root, out=out, checkpoint=checkpoint, stdout=stdout + int8_stdout,
               test_uint8=test_uint8, test_labels=test_labels,
               test_images=_preprocessed(test_uint8),
-              data_dir=data_dir)
+              data_dir=pathlib.Path(data_dir))
 
 
 def _check_graph_def(lenet):
@@ -97,7 +99,10 @@ def _check_printed_signatures(lenet):
   for line in ['  signature serving_default:', '    input  images: float32 [-1, 28, 28, 1]',
                '  signature serving_encoded:', '    input  encoded_images: string [-1]',
                '    output classes: int64 [-1]', '    output logits: float32 [-1, 10]',
-               '    output probabilities: float32 [-1, 10]']:
+               '    output probabilities: float32 [-1, 10]', '    output class_names: string [-1]',
+               'class names: 0:zero, 1:one, 2:two, ..., 9:nine',
+               '  class names in %s' % (lenet['out'] / 'lenet.labels.txt'),
+               '  class names in %s' % (lenet['out'] / 'lenet_int8.labels.txt')]:
     assert line in stdout
   assert 'float32, ' in stdout and 'int8, calibrated on 100 images of digits/train' in stdout
 
@@ -129,6 +134,9 @@ def _check_saved_model_in_a_fresh_process(lenet, tmp_path):
                                 reference_logits.argmax(-1))
   np.testing.assert_array_equal(results['serving_encoded/classes'],
                                 results['serving_default/classes'])
+  for key in ('serving_default', 'serving_encoded'):
+    assert list(results[key + '/class_names']) == [
+        DIGIT_NAMES[label].encode() for label in results[key + '/classes']]
   accuracy = np.mean(results['serving_default/classes'][:NUM_TEST] == lenet['test_labels'])
   print('lenet after %d steps: %.0f%% of %d test digits' % (TRAIN_STEPS, 100 * accuracy,
                                                              NUM_TEST))
@@ -137,7 +145,7 @@ def _check_saved_model_in_a_fresh_process(lenet, tmp_path):
   assert info['serving_encoded']['inputs'] == {'encoded_images': ['string', [None]]}
   assert info['serving_default']['outputs'] == {
       'logits': ['float32', [None, 10]], 'probabilities': ['float32', [None, 10]],
-      'classes': ['int64', [None]]}
+      'classes': ['int64', [None]], 'class_names': ['string', [None]]}
 
 
 def _check_saved_model_cli_run(lenet, tmp_path):
@@ -145,7 +153,7 @@ def _check_saved_model_cli_run(lenet, tmp_path):
   outputs = export_setup.saved_model_cli_run(str(lenet['out'] / 'serving'), str(tmp_path),
                                              images)
   reference_logits, _ = export_setup.graph_outputs(lenet['checkpoint'], 'lenet', 10, images)
-  assert sorted(outputs) == ['classes', 'logits', 'probabilities']
+  assert sorted(outputs) == ['class_names', 'classes', 'logits', 'probabilities']
   diff = np.abs(outputs['logits'] - reference_logits).max()
   print('lenet saved_model_cli run vs graph checkpoint: max |logits diff| %.2e' % diff)
   assert diff <= 1e-5
@@ -167,14 +175,19 @@ def _check_tflite_in_litert(lenet):
   assert float_match == 1.0
   assert int8_match >= 0.9
   assert float_out['classes'].dtype == np.int64 and float_out['logits'].shape == (NUM_TEST, 10)
+  for out in (float_out, int8_out):
+    assert list(out['class_names']) == [DIGIT_NAMES[label].encode() for label in out['classes']]
+  for name in ('lenet.labels.txt', 'lenet_int8.labels.txt'):
+    assert (lenet['out'] / name).read_text() == (lenet['data_dir'] / 'labels.txt').read_text()
   float_size = os.path.getsize(lenet['out'] / 'lenet.tflite')
   int8_size = os.path.getsize(lenet['out'] / 'lenet_int8.tflite')
   assert int8_size < float_size / 3  # int8 weights
 
 
 def _check_no_temporary_files(lenet):
-  assert sorted(os.listdir(lenet['out'])) == ['lenet.pb', 'lenet.tflite', 'lenet_int8.tflite',
-                                              'serving']
+  assert sorted(os.listdir(lenet['out'])) == [
+      'lenet.labels.txt', 'lenet.pb', 'lenet.tflite', 'lenet_int8.labels.txt',
+      'lenet_int8.tflite', 'serving']
 
 
 def test_lenet_export_end_to_end(digits_dir, tmp_path):

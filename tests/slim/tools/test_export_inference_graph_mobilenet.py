@@ -50,6 +50,11 @@ def _check_text_graph_def(mobilenet):
       mobilenet['stdout']
   assert '  predictions MobilenetV1/Predictions/Reshape_1 float32 [?, 1000]' in \
       mobilenet['stdout']
+  # No --use_grayscale: the checkpoint's channels. No --dataset_name: imagenet, whose 1001
+  # classes minus --labels_offset are the checkpoint's (no line about classes).
+  assert 'read in the checkpoint: 3-channel images (--use_grayscale unset)\n' in \
+      mobilenet['stdout']
+  assert 'class names: none' in mobilenet['stdout']
 
 
 def _check_saved_model_in_a_fresh_process(mobilenet, tmp_path):

@@ -7,6 +7,7 @@ import runpy
 
 import pytest
 import setuptools
+import tensorflow as tf
 
 from slim.tools import _cli
 from slim.tools import download_and_convert_data
@@ -33,6 +34,8 @@ TRAIN_DEFAULTS = {
     'train_image_size': None, 'max_number_of_steps': None, 'use_grayscale': False,
     'checkpoint_path': None, 'checkpoint_exclude_scopes': None, 'trainable_scopes': None,
     'ignore_missing_vars': False,
+    # Export at the end of training (research/slim exports separately).
+    'export_saved_model_dir': None,
 }
 EVAL_DEFAULTS = {
     'batch_size': 100, 'max_num_batches': None, 'master': '', 'checkpoint_path': '/tmp/tfmodel/',
@@ -48,7 +51,7 @@ TOOLS = {'train_image_classifier': (train_image_classifier, TRAIN_DEFAULTS),
 
 
 def _parse(module, argv):
-  return vars(_cli.make_parser('x', '', module.FLAGS).parse_args(argv))
+  return _cli.tool_flags(_cli.parse_flags('x', '', module.FLAGS, argv=argv), module.FLAGS)
 
 
 @pytest.mark.parametrize('tool', sorted(TOOLS))
@@ -62,12 +65,14 @@ def test_help_lists_every_flag_with_its_default(tool):
   _, defaults = TOOLS[tool]
   result = fresh_python.check_ran(fresh_python.run_tool(tool, '--help'))
   # Each flag's entry: from its line '  --name ...' to the next flag's, lines joined.
-  entries = re.findall(r'^  (--\w+.*?)(?=^  --|^\S|\Z)', result.stdout, re.M | re.S)
-  entries = {entry.split()[0][2:]: ' '.join(entry.split()) for entry in entries}
+  entries = re.findall(r'^  (--[][\w]+.*?)(?=^  --|^\S|\Z)', result.stdout, re.M | re.S)
+  entries = {entry.split()[0][2:-1].replace('[no]', ''): ' '.join(entry.split())
+             for entry in entries}
   for name, default in defaults.items():
     match = re.search(r'\(default: ([^)]*)\)$', entries[name])
     assert match, entries[name]
-    assert match.group(1) == ("''" if default == '' else str(default)), entries[name]
+    shown = str(default).lower() if isinstance(default, bool) else str(default)
+    assert match.group(1) == ("''" if default == '' else shown), entries[name]
 
 
 def test_flag_spellings_of_tf_app_flags():
@@ -106,8 +111,6 @@ TRAIN_ERRORS = [
     (['--dataset_split_name=validation'], r"--dataset_split_name: digits: split name "
                                           r"'validation' was not recognized. Known splits: "
                                           r"test, train"),
-    (['--num_clones=3', '--clone_on_cpu'], r'--batch_size=32 does not divide by --num_clones=3'
-                                           r'.*give a multiple of 3, e.g. --batch_size=33'),
     (['--quantize_delay=100'], r'--quantize_delay=100: quantization-aware training is not '
                                r'supported .* leave --quantize_delay at -1'),
     (['--quantize_delay=0'], r'--quantize_delay=0: quantization-aware training is not '),
@@ -169,8 +172,9 @@ def test_negative_quantize_delay_is_no_quantization(digits_dir, tmp_path):
 
 def test_download_and_convert_data_help_lists_every_flag():
   result = fresh_python.check_ran(fresh_python.run_tool('download_and_convert_data', '--help'))
-  entries = re.findall(r'^  (--\w+.*?)(?=^  --|^\S|\Z)', result.stdout, re.M | re.S)
-  entries = {entry.split()[0][2:]: ' '.join(entry.split()) for entry in entries}
+  entries = re.findall(r'^  (--[][\w]+.*?)(?=^  --|^\S|\Z)', result.stdout, re.M | re.S)
+  entries = {entry.split()[0][2:-1].replace('[no]', ''): ' '.join(entry.split())
+             for entry in entries}
   flags = [flag for _, section in download_and_convert_data.FLAGS for flag in section]
   assert set(entries) == {flag.name for flag in flags} and len(flags) == 24
   for flag in flags:
@@ -179,7 +183,7 @@ def test_download_and_convert_data_help_lists_every_flag():
 
 
 def test_clones_on_more_gpus_than_visible(digits_dir, tmp_path, capsys, monkeypatch):
-  monkeypatch.setattr(train_image_classifier.tf.config, 'list_physical_devices',
+  monkeypatch.setattr(tf.config, 'list_physical_devices',
                       lambda kind: ['GPU:0'] if kind == 'GPU' else [])
   status, stderr = _run_in_process(
       'train_image_classifier', _base('train_image_classifier', digits_dir, tmp_path) +
@@ -191,12 +195,14 @@ def test_clones_on_more_gpus_than_visible(digits_dir, tmp_path, capsys, monkeypa
 
 @pytest.mark.parametrize('tool', sorted(TOOLS))
 def test_unparsable_flags_exit_with_status_2(tool, capsys):
-  for argv, message in ((['--batch_size=many'], "argument --batch_size: invalid int value: "
-                                                 "'many'"),
-                        (['--bach_size=3'], 'unrecognized arguments: --bach_size=3')):
-    with pytest.raises(SystemExit) as raised:
-      TOOLS[tool][0].main(argv)
-    assert raised.value.code == 2
+  for argv, message in ((['--batch_size=many'], '--batch_size=many: expected an integer'),
+                        (['--bach_size=3'], "Unknown command line flag 'bach_size'. Did you mean: "
+                                            "batch_size ?"),
+                        (['--batch_siz=3'], "Unknown command line flag 'batch_siz'. Did you "
+                                            "mean: batch_size ?"),
+                        (['lenet'], "unexpected argument 'lenet': flags are spelled "
+                                    "--name=value")):
+    assert TOOLS[tool][0].console_main(argv) == 2
     assert capsys.readouterr().err == '%s: error: %s (see --help)\n' % (tool, message)
 
 
@@ -211,11 +217,12 @@ def test_command_line_error_has_no_traceback(tmp_path):
 
 # A flag value each tool refuses (status 2), or a conversion that fails (status 1).
 BAD_VALUES = {
-    'download_and_convert_data': (['--dataset_name=digit', '--dataset_dir=/nonexistent'], 1),
+    'download_and_convert_data': (['--dataset_name=digit', '--dataset_dir=/nonexistent'], 2),
     'train_image_classifier': (['--model_name=lenet'], 2),  # no --dataset_dir
     'eval_image_classifier': (['--model_name=lenet'], 2),
     'export_inference_graph': (['--model_name=lenet'], 2),  # nothing to export
     'classify_images': (['--saved_model_dir=/tmp', '--top_k=0', 'x.png'], 2),
+    'download_checkpoint': (['--name=inception_v11'], 2),
 }
 
 
@@ -228,7 +235,7 @@ def test_setup_entry_points_are_console_mains_returning_the_status(monkeypatch, 
                       for line in captured['entry_points']['console_scripts'])
   assert set(entry_points) == {'download_and_convert_data', 'train_image_classifier',
                                'eval_image_classifier', 'export_inference_graph',
-                               'classify_images'}
+                               'classify_images', 'download_checkpoint'}
   for name, target in entry_points.items():
     module_name, function = target.split(':')
     assert module_name == 'slim.tools.' + name and function == 'console_main'
@@ -236,8 +243,56 @@ def test_setup_entry_points_are_console_mains_returning_the_status(monkeypatch, 
     console_main = getattr(importlib.import_module(module_name), function)
     argv, status = BAD_VALUES[name]
     assert console_main(argv) == status, name
-    with pytest.raises(SystemExit) as raised:
-      console_main(['--no_such_flag'])
-    assert raised.value.code == 2
+    assert console_main(['--no_such_flag']) == 2
   err = capsys.readouterr().err
   assert err.count('error: ') == 2 * len(BAD_VALUES) and 'Traceback' not in err, err
+
+
+def test_research_slim_command_lines_with_absl_spellings(tmp_path):
+  flagfile = tmp_path / 'flags.txt'
+  flagfile.write_text('--model_name=lenet\n--batch_size=16\n# a comment\n--noclone_on_cpu\n')
+  parsed = _parse(train_image_classifier, [
+      '--alsologtostderr', '--flagfile=' + str(flagfile), '-dataset_name=digits',
+      '-use_grayscale', '--v=1', '--undefok=eval_dir', '--eval_dir=/tmp/x'])
+  assert parsed['model_name'] == 'lenet' and parsed['batch_size'] == 16
+  assert parsed['dataset_name'] == 'digits' and parsed['use_grayscale'] is True
+  assert parsed['clone_on_cpu'] is False
+  flags = _cli.parse_flags('x', '', train_image_classifier.FLAGS, argv=['-v=1'])
+  assert flags.verbosity == 1 and flags.alsologtostderr is False
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['--model_nam=lenet'], "Unknown command line flag 'model_nam'. Did you mean: model_name ?"),
+    (['--flagfile=/nonexistent/flags.txt'], r'/nonexistent/flags.txt'),
+    (['--optimizer'], r'Missing value for flag --optimizer'),
+])
+def test_flag_errors_are_one_line_flag_errors(argv, message):
+  with pytest.raises(_cli.FlagError, match=re.escape(message) if '?' in message else message):
+    _parse(train_image_classifier, argv)
+
+
+def test_help_needs_no_tensorflow():
+  result = fresh_python.run_python('''
+import sys
+sys.modules['tensorflow'] = None  # makes `import tensorflow` fail
+from slim.tools import train_image_classifier
+sys.exit(train_image_classifier.console_main(['--helpfull']))
+''')
+  assert result.returncode == 0, result.stderr[-2000:]
+  assert result.stdout.startswith('usage: train_image_classifier [--flag=value ...]')
+  assert '--batch_size: images per clone and step' in result.stdout
+  assert '--[no]alsologtostderr' in result.stdout and '--verbosity' in result.stdout
+
+
+def test_missing_tensorflow_is_one_line_naming_the_extra(digits_dir, tmp_path):
+  result = fresh_python.run_python('''
+import sys
+sys.modules['tensorflow'] = None
+from slim.tools import train_image_classifier
+sys.exit(train_image_classifier.console_main(sys.argv[1:]))
+''', '--dataset_name=digits', '--dataset_dir=' + digits_dir, '--model_name=lenet',
+                                   '--train_dir=' + str(tmp_path))
+  assert result.returncode == 1
+  assert result.stderr.strip().startswith('train_image_classifier: error: TensorFlow is not '
+                                          "installed"), result.stderr
+  assert "pip install 'slim-tf[cpu]'" in result.stderr and 'Traceback' not in result.stderr

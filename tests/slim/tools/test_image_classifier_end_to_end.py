@@ -57,6 +57,17 @@ def test_readme_lenet_on_digits_reaches_97_percent(digits_dir, tmp_path):
   assert saved['optimizer'] == 'sgd' and saved['max_number_of_steps'] == 300
   assert saved['dataset_dir'] == digits_dir and saved['num_clones'] == 1
   assert set(saved) == {flag.name for _, flags in train_image_classifier.FLAGS for flag in flags}
+  # The run log: the run, then a step line per progress line, then the evaluation.
+  with open(os.path.join(train_dir, 'run_log.jsonl')) as f:
+    records = [json.loads(line) for line in f]
+  assert records[0]['event'] == 'run' and records[0]['flags'] == saved
+  steps = [record for record in records if record['event'] == 'step']
+  assert [record['global_step'] for record in steps] == [100, 200, 300]
+  assert all(record['learning_rate'] == pytest.approx(0.02) and record['loss'] > 0 and
+             record['examples_per_sec'] > 0 for record in steps), steps
+  assert [(record['global_step'], record['metrics']['eval/Accuracy'])
+          for record in records if record['event'] == 'eval'] == [(300, pytest.approx(accuracy,
+                                                                                   abs=1e-4))]
   events = event_files.summaries_by_tag(train_dir)
   assert events['learning_rate'][0] == pytest.approx(0.02)
   for tag in ('total_loss', 'sparsity/conv1', 'sparsity/Logits',
@@ -64,6 +75,7 @@ def test_readme_lenet_on_digits_reaches_97_percent(digits_dir, tmp_path):
     assert isinstance(events[tag][0], float), tag
   # model_deploy's tag for the loss of a single clone (a name taken: research/slim's too).
   assert isinstance(events['clone_loss_1'][0], float)
+  assert events['clone_loss/clone_0'][0] == pytest.approx(events['total_loss'][0])  # no decay
   assert events['activations/fc3'][0] == 'histo' and events['LeNet/fc4/weights'][0] == 'histo'
   assert events['images/image/0'][0] == 'image'
   # The evaluation summaries, at the checkpoint's step, hold the printed values.
@@ -191,3 +203,18 @@ def test_sync_replicas_and_moving_averages_in_process(digits_dir, tmp_path):
   assert plain[0]['global_step'] == averaged[0]['global_step'] == 4
   assert set(plain[0]) == {'global_step', 'eval/Accuracy', 'eval/Recall_5'}
   assert 0 <= plain[0]['eval/Accuracy'] <= plain[0]['eval/Recall_5'] <= 1
+
+
+def test_training_exports_a_saved_model_at_the_end(digits_dir, tmp_path):
+  serving_dir = str(tmp_path / 'serving')
+  train_image_classifier.main(helpers.SHORT_TRAIN_FLAGS + [
+      '--dataset_dir=' + digits_dir, '--train_dir=' + str(tmp_path / 'train'),
+      '--batch_size=16', '--max_number_of_steps=5', '--export_saved_model_dir=' + serving_dir])
+  model = tf.saved_model.load(serving_dir)
+  assert sorted(model.signatures) == ['serving_default', 'serving_encoded']
+  outputs = model.signatures['serving_default'](images=tf.zeros([2, 28, 28, 1]))
+  assert sorted(outputs) == ['class_names', 'classes', 'logits', 'probabilities']
+  names = dict(line.split(':') for line in open(os.path.join(digits_dir, 'labels.txt')).read()
+               .split())
+  assert [name.decode() for name in outputs['class_names'].numpy()] == [
+      names[str(label)] for label in outputs['classes'].numpy()]

@@ -12,8 +12,8 @@ from slim.deployment import model_deploy
 from slim.preprocessing import preprocessing_factory
 from slim.tools import _cli
 from slim.tools import _common
-from slim.tools import eval_image_classifier
-from slim.tools import train_image_classifier as train
+from slim.tools import eval_lib
+from slim.tools import train_lib as train
 
 _v1 = tf.compat.v1
 
@@ -174,20 +174,6 @@ def test_train_tensor_runs_the_update_ops_and_the_step(graph):
     assert sess.run([variable, counter, global_step]) == [pytest.approx(1.0), 1.0, 1]
 
 
-def test_progress_line():
-  progress = train.ProgressLog(batch_size=50, log_every_n_steps=10, number_of_steps=1000)
-  progress._last = (100.0, 0)  # pylint: disable=protected-access
-  assert progress.line(100, 0.5, 110.0) == (
-      'global step 100/1000: loss = 0.5000 (10.0 steps/sec, 500 examples/sec, ETA 0:01:30)')
-  assert progress.line(300, 0.25, 120.0) == (
-      'global step 300/1000: loss = 0.2500 (20.0 steps/sec, 1000 examples/sec, ETA 0:00:35)')
-  endless = train.ProgressLog(batch_size=8, log_every_n_steps=1)
-  endless._last = (0.0, 5)  # pylint: disable=protected-access
-  assert endless.line(5, 1.0, 1.0) == 'global step 5: loss = 1.0000'
-  assert endless.line(7, 1.0, 2.0) == ('global step 7: loss = 1.0000 (2.0 steps/sec, '
-                                       '16 examples/sec)')
-
-
 def test_image_batches_of_the_digits(digits_dir):
   from slim.datasets import download_and_convert_digits  # pylint: disable=import-outside-toplevel
   expected = sorted(download_and_convert_digits.load_splits()['test'][1])
@@ -224,18 +210,18 @@ def test_image_batches_of_the_digits(digits_dir):
 
 
 def test_evaluation_pieces(graph):
-  assert eval_image_classifier.num_batches(297, 100) == 3
-  assert eval_image_classifier.num_batches(297, 100, max_num_batches=2) == 2
-  assert eval_image_classifier.num_batches(300, 100, max_num_batches=7) == 3
+  assert eval_lib.num_batches(297, 100) == 3
+  assert eval_lib.num_batches(297, 100, max_num_batches=2) == 2
+  assert eval_lib.num_batches(300, 100, max_num_batches=7) == 3
   global_step = _v1.train.get_or_create_global_step()
   weights = slim.model_variable('net/weights', shape=[2])
-  assert eval_image_classifier.variables_to_restore(None, global_step) == [global_step,
+  assert eval_lib.variables_to_restore(None, global_step) == [global_step,
                                                                             weights]
-  assert eval_image_classifier.variables_to_restore(0.99, global_step) == {
+  assert eval_lib.variables_to_restore(0.99, global_step) == {
       'global_step': global_step, 'net/weights/ExponentialMovingAverage': weights}
   logits = tf.constant([[0.1, 0.9, 0, 0, 0, 0], [0.8, 0.1, 0, 0, 0, 0.05],
                         [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]])
-  values, updates = eval_image_classifier.metric_ops(logits, tf.constant([1, 1, 0], tf.int64))
+  values, updates = eval_lib.metric_ops(logits, tf.constant([1, 1, 0], tf.int64))
   assert sorted(values) == ['eval/Accuracy', 'eval/Recall_5']
   with _v1.Session() as sess:
     sess.run(_v1.local_variables_initializer())
@@ -260,8 +246,24 @@ def test_split_cpu_keeps_enough_devices():
   assert _common.split_cpu(1) >= 1
 
 
-def test_boolean_values():
-  assert [_cli.boolean(text) for text in ('true', 'Yes', '1', 'on')] == [True] * 4
-  assert [_cli.boolean(text) for text in ('false', 'NO', '0', 'off')] == [False] * 4
-  with pytest.raises(Exception, match="expected true or false, received 'maybe'"):
-    _cli.boolean('maybe')
+def test_batch_size_is_per_clone_and_the_schedule_counts_the_global_batch(digits_dir, tmp_path):
+  from slim.tools import train_image_classifier  # pylint: disable=import-outside-toplevel
+  flags = train_image_classifier.parse_flags([
+      '--dataset_name=digits', '--model_name=lenet', '--dataset_dir=' + digits_dir,
+      '--train_dir=' + str(tmp_path), '--num_clones=2', '--clone_on_cpu', '--batch_size=8',
+      '--learning_rate=0.1', '--num_epochs_per_decay=2', '--learning_rate_decay_factor=0.5'])
+  with tf.Graph().as_default():
+    graph = train.build_training_graph(flags)
+    assert graph.global_batch_size == 16
+    assert [clone.outputs['Logits'].shape.as_list() for clone in graph.clones] == [[8, 10]] * 2
+    assert sorted(op.name for op in tf.compat.v1.get_default_graph().get_operations()
+                  if op.type == 'IteratorGetNext') == ['clone_0/IteratorGetNext',
+                                                       'clone_1/IteratorGetNext']
+    # 1500 training digits x 2 epochs / 16 images per step: a decay every 187 steps.
+    with tf.compat.v1.Session() as session:
+      session.run(tf.compat.v1.global_variables_initializer())
+      rates = []
+      for step in (186, 187):
+        graph.global_step.load(step, session)
+        rates.append(session.run(graph.learning_rate))
+  assert rates == pytest.approx([0.1, 0.05])
