@@ -153,8 +153,8 @@ def _flag_error(error, sections):
   message = str(error).replace('\n', ' ')
   match = re.match(r'flag --(\w+)=(.*?): ', message)
   if match:
-    types = {flag.name: flag for _, section in sections for flag in section}
-    flag = types.get(match.group(1))
+    by_name = {flag.name: flag for _, section in sections for flag in section}
+    flag = by_name.get(match.group(1))
     if flag is not None:
       expected = ('one of %s' % ', '.join(flag.choices) if flag.choices else
                   _KINDS[flag.type])
