@@ -12,8 +12,9 @@ suggestion). Every tool also takes absl's `--help`, `--helpshort`, `--helpfull`,
 it with its C++ start-up lines hidden unless `--verbosity` is 1 or more or
 TF_CPP_MIN_LOG_LEVEL is set. A tool's console entry point is
 `console_main(argv=None)` returning `run(prog, main, argv)`, the exit status: a
-`FlagError` prints one line on stderr and gives 2; a `ValueError`, `OSError` or
-`ImportError` met later prints one line and gives 1; no traceback either way.
+`FlagError` prints one line on stderr and gives 2; a `ValueError`, `OSError`,
+`ImportError` or TensorFlow runtime error met later prints one line and gives 1;
+no traceback either way.
 """
 import argparse
 import collections
@@ -254,9 +255,11 @@ def import_tensorflow(verbosity=0, prog=None, log_dir=''):
   logger = tf.get_logger()
   logger.setLevel(logging.WARNING if verbosity < 0 else
                   logging.INFO if verbosity == 0 else logging.DEBUG)
-  if log_dir and prog:
+  log_file = os.path.abspath(os.path.join(log_dir, '%s.log' % prog)) if log_dir and prog else None
+  if log_file and not any(getattr(handler, 'baseFilename', None) == log_file
+                          for handler in logger.handlers):  # once per process
     os.makedirs(log_dir, exist_ok=True)
-    handler = logging.FileHandler(os.path.join(log_dir, prog + '.log'))
+    handler = logging.FileHandler(log_file)
     handler.setFormatter(logging.Formatter('%(asctime)s %(levelname)s %(message)s'))
     logger.addHandler(handler)
   return tf
@@ -291,12 +294,26 @@ def _one_line(prog, error, suffix=''):
   sys.stderr.write('%s: error: %s%s\n' % (prog, ' '.join(str(error).split('\n')), suffix))
 
 
+def _op_error_text(error):
+  """The message of a TensorFlow runtime error without the Python stack of the
+  graph node it names ('Detected at node ... (most recent call last): ...')."""
+  kept, in_stack = [], False
+  for line in error.message.splitlines():
+    if line.startswith('Detected at node'):
+      in_stack = True
+    elif in_stack and line.startswith('Node:'):
+      in_stack = False
+    if not in_stack and line.strip() and not line.strip().startswith('[[{{node'):
+      kept.append(line.strip())
+  return ' '.join(kept)
+
+
 def run(prog, main, argv=None):
   """Runs `main(argv)` as a console command; returns the exit status.
 
   0 when `main` returns; 2 on a `FlagError`; 1 on another `ValueError`, an
-  `OSError` or an `ImportError`. Errors are printed as one line
-  `prog: error: message` on stderr.
+  `OSError`, an `ImportError` or a TensorFlow runtime error (`tf.errors.OpError`).
+  Errors are printed as one line `prog: error: message` on stderr.
 
   Args:
     prog: the command's name.
@@ -310,5 +327,12 @@ def run(prog, main, argv=None):
     return 2
   except (ValueError, OSError, ImportError) as error:
     _one_line(prog, error)
+    return 1
+  except Exception as error:  # pylint: disable=broad-except
+    tf = sys.modules.get('tensorflow')
+    if tf is None or not isinstance(error, tf.errors.OpError):
+      raise
+    # A fault TensorFlow's runtime met (a corrupt or missing file, a dead peer).
+    _one_line(prog, '%s: %s' % (type(error).__name__, _op_error_text(error)))
     return 1
   return 0

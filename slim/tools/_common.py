@@ -12,7 +12,7 @@ from slim.nets import nets_factory
 from slim.preprocessing import preprocessing_factory
 from slim.tools._cli import FlagError
 
-__all__ = ['check_checkpoint', 'check_dataset', 'check_model', 'histogram_summary',
+__all__ = ['check_checkpoint', 'check_dataset', 'check_readable', 'check_model', 'histogram_summary',
            'image_batches', 'image_summary', 'scalar_summary', 'split_cpu']
 
 _CONVERT_HINT = 'download_and_convert_data --dataset_name=%s --dataset_dir=%s'
@@ -81,6 +81,7 @@ def check_checkpoint(flag, checkpoint_path):
 
   Raises:
     FlagError: none of these.
+    ValueError: a checkpoint that cannot be read (corrupt or partly written).
     OSError: the download of a published checkpoint failed (rerunning resumes it).
   """
   from slim.nets import pretrained  # pylint: disable=import-outside-toplevel
@@ -100,7 +101,23 @@ def check_checkpoint(flag, checkpoint_path):
                     'DIR/model.ckpt-1000 (with its .index file), its directory, or the name of '
                     'a published checkpoint (download_checkpoint --list).%s'
                     % (flag, checkpoint_path, hint))
+  check_readable(flag, checkpoint_path, 'give another one')
   return checkpoint_path
+
+
+def check_readable(flag, checkpoint_path, advice):
+  """Checks that the checkpoint `checkpoint_path` (or its directory's latest) can be read.
+
+  Raises:
+    ValueError: it cannot (corrupt or partly written); the message ends with `advice`.
+  """
+  prefix = tf.train.latest_checkpoint(checkpoint_path) or checkpoint_path
+  try:
+    tf.train.load_checkpoint(prefix)
+  except tf.errors.OpError as error:
+    raise ValueError('--%s=%s: the checkpoint %s cannot be read (%s): a corrupt or partly '
+                     'written checkpoint; %s' % (flag, checkpoint_path, prefix, error.message,
+                                                 advice)) from None
 
 
 def scalar_summary(tag, value):

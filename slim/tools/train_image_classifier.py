@@ -195,6 +195,9 @@ def check_flags(flags):
                         flags.labels_offset)
   _common.check_model(flags.model_name, flags.preprocessing_name, flags.train_image_size,
                       'train_image_size')
+  if tf.io.gfile.isdir(flags.train_dir) and tf.train.latest_checkpoint(flags.train_dir):
+    _common.check_readable('train_dir', flags.train_dir,
+                           'remove its files to resume from the checkpoint before it')
   if flags.checkpoint_path is not None:  # a name becomes the downloaded checkpoint's path
     flags.checkpoint_path = _common.check_checkpoint('checkpoint_path', flags.checkpoint_path)
 

@@ -296,3 +296,37 @@ sys.exit(train_image_classifier.console_main(sys.argv[1:]))
   assert result.stderr.strip().startswith('train_image_classifier: error: TensorFlow is not '
                                           "installed"), result.stderr
   assert "pip install 'slim-tf[cpu]'" in result.stderr and 'Traceback' not in result.stderr
+
+
+def test_a_corrupt_checkpoint_is_one_line_naming_it(digits_dir, tmp_path, capsys):
+  train_dir = str(tmp_path / 'train')
+  train_image_classifier.main(['--dataset_name=digits', '--model_name=lenet',
+                               '--dataset_dir=' + digits_dir, '--train_dir=' + train_dir,
+                               '--max_number_of_steps=2', '--batch_size=8'])
+  with open(os.path.join(train_dir, 'model.ckpt-2.index'), 'r+b') as index:
+    index.truncate(100)
+  capsys.readouterr()
+  eval_argv = _base('eval_image_classifier', digits_dir, tmp_path)
+  eval_argv[-1] = '--checkpoint_path=' + train_dir
+  for tool, argv, advice in (
+      ('eval_image_classifier', eval_argv, 'give another one'),
+      ('train_image_classifier', _base('train_image_classifier', digits_dir, tmp_path),
+       'remove its files to resume from the checkpoint before it')):
+    status, stderr = _run_in_process(tool, argv, capsys)
+    assert status == 1 and stderr.count('\n') == 1, stderr
+    assert re.search(r'error: --\w+=.*/train: the checkpoint .*/model.ckpt-2 cannot be read '
+                     r'\(.*\): a corrupt or partly written checkpoint; ' + advice, stderr), stderr
+
+
+def test_tensorflow_runtime_errors_are_one_line(capsys):
+  def fail(argv):
+    raise tf.errors.DataLossError(None, None, "Graph execution error:\n\nDetected at node "
+                                  "'save/RestoreV2' defined at (most recent call last):\n"
+                                  "  File \"x.py\", line 1, in <module>\nNode: 'save/RestoreV2'"
+                                  "\nnot an sstable (bad magic number)\n\t [[{{node "
+                                  "save/RestoreV2}}]]")
+  assert _cli.run('tool', fail, []) == 1
+  assert capsys.readouterr().err == ("tool: error: DataLossError: Graph execution error: Node: "
+                                     "'save/RestoreV2' not an sstable (bad magic number)\n")
+  with pytest.raises(KeyError):  # a bug stays a traceback
+    _cli.run('tool', lambda argv: {}['x'], [])
