@@ -2,6 +2,7 @@
 feature positions), maxout, and a gradient-scaling identity."""
 import tensorflow as tf
 
+from slim import _checks
 from slim.layers import _common
 from slim.layers import utils
 from slim.ops import variables
@@ -117,9 +118,11 @@ def maxout(inputs, num_units, axis=-1, scope=None):
     The tensor with `num_units` features along `axis`.
 
   Raises:
-    ValueError: the size along `axis` is not a multiple of `num_units`.
+    ValueError: `num_units` is not a positive int, or the size along `axis` is
+      not a multiple of it.
   """
   layer = 'maxout'
+  _checks.check_count(layer, 'num_units', num_units)
   inputs = _common.to_tensor(layer, inputs)
   with tf.compat.v1.variable_scope(scope, 'MaxOut', [inputs]):
     shape = inputs.get_shape().as_list()

@@ -52,7 +52,7 @@ def _convolution(layer, inputs, num_outputs, kernel_size, stride, padding, data_
     raise ValueError('%s: Convolution not supported for input with rank %s: inputs must '
                      'have rank 3, 4 or 5 (shape %s)' % (layer, rank, inputs.get_shape()))
   spatial_dims = rank - 2
-  _checks.check_int(layer, 'num_outputs', num_outputs)
+  _checks.check_count(layer, 'num_outputs', num_outputs)
   kernel_size = _common.positive_ints(layer, 'kernel_size', kernel_size, spatial_dims)
   stride = _common.positive_ints(layer, 'stride', stride, spatial_dims)
   rate = _common.positive_ints(layer, 'rate', rate, spatial_dims)
@@ -241,11 +241,11 @@ def separable_convolution2d(inputs,
   _common.check_data_format(layer, data_format, ('NCHW', 'NHWC'))
   inputs = _common.to_tensor(layer, inputs)
   _common.check_rank(layer, inputs, (4,))
-  _checks.check_int(layer, 'num_outputs', num_outputs, allow_none=True)
+  _checks.check_count(layer, 'num_outputs', num_outputs, allow_none=True)
   kernel_h, kernel_w = _common.positive_ints(layer, 'kernel_size', kernel_size, 2)
   stride_h, stride_w = _common.positive_ints(layer, 'stride', stride, 2)
   rate = _common.positive_ints(layer, 'rate', rate, 2)
-  _checks.check_int(layer, 'depth_multiplier', depth_multiplier)
+  _checks.check_count(layer, 'depth_multiplier', depth_multiplier)
   padding = _common.check_padding(layer, padding)
   first = _common.channels_first(data_format)
   in_channels = _common.known_dimension(layer, inputs, 1 if first else -1)

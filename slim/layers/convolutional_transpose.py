@@ -29,7 +29,7 @@ def _transpose(layer, default_scope, spatial_dims, inputs, num_outputs, kernel_s
   _common.check_data_format(layer, data_format, _FORMATS[spatial_dims])
   inputs = _common.to_tensor(layer, inputs)
   rank = _common.check_rank(layer, inputs, (spatial_dims + 2,))
-  _checks.check_int(layer, 'num_outputs', num_outputs)
+  _checks.check_count(layer, 'num_outputs', num_outputs)
   kernel_size = _common.positive_ints(layer, 'kernel_size', kernel_size, spatial_dims)
   strides = _common.positive_ints(layer, 'stride', stride, spatial_dims)
   padding = _common.check_padding(layer, padding)

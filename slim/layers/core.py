@@ -1,8 +1,10 @@
 """Core layers: fully connected (and its legacy form), bias, dropout and flatten."""
 import functools
+import numbers
 
 import tensorflow as tf
 
+from slim import _checks
 from slim.layers import _common
 from slim.layers import initializers
 from slim.layers import utils
@@ -44,13 +46,11 @@ def fully_connected(inputs,
     The output tensor, `inputs.shape[:-1] + [num_outputs]`.
 
   Raises:
-    ValueError: `num_outputs` is not an int, or `inputs` has rank < 2 or an
-      unknown last dimension.
+    ValueError: `num_outputs` is not a positive int, or `inputs` has rank < 2
+      or an unknown last dimension.
   """
   layer = 'fully_connected'
-  if not isinstance(num_outputs, int) or isinstance(num_outputs, bool):
-    raise ValueError('%s: num_outputs type should be one of [int], got %s (%r).'
-                     % (layer, type(num_outputs), num_outputs))
+  _checks.check_count(layer, 'num_outputs', num_outputs)
   inputs = _common.to_tensor(layer, inputs)
   rank = _common.check_min_rank(layer, inputs, 2)
   in_units = _common.known_dimension(layer, inputs, -1, 'last dimension')
@@ -141,14 +141,21 @@ def dropout(inputs,
 
   Args:
     inputs: a tensor.
-    keep_prob: probability of keeping an element (Python float or tensor).
+    keep_prob: probability of keeping an element, a Python number in (0, 1]
+      or a tensor (not checked).
     noise_shape: shape of the keep/drop mask, broadcast against `inputs`.
     is_training: a Python bool or a boolean tensor.
     outputs_collections, scope, seed: as usual; scope defaults to 'Dropout'.
 
   Returns:
     A tensor of the shape of `inputs`.
+
+  Raises:
+    ValueError: a Python number `keep_prob` outside (0, 1].
   """
+  if isinstance(keep_prob, numbers.Real) and not 0 < keep_prob <= 1:
+    raise ValueError('dropout: keep_prob must be a probability in (0, 1], received %r'
+                     % (keep_prob,))
   inputs = _common.to_tensor('dropout', inputs)
   with tf.compat.v1.variable_scope(scope, 'Dropout', [inputs]) as sc:
 
@@ -261,8 +268,10 @@ def legacy_fully_connected(x,
   dimension. The output goes to `output_collections` and ACTIVATIONS.
 
   Raises:
-    ValueError: `x` has unknown rank, rank < 2, or an unknown last dimension.
+    ValueError: `num_output_units` is not a positive int, or `x` has unknown
+      rank, rank < 2, or an unknown last dimension.
   """
+  _checks.check_count('legacy_fully_connected', 'num_output_units', num_output_units)
   with tf.compat.v1.variable_scope(name, 'fully_connected', [x]):
     x = tf.convert_to_tensor(x)
     dims = x.get_shape().dims

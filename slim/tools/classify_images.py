@@ -12,9 +12,17 @@ with the --dataset_dir holding the dataset's labels.txt), `class 8 (0.996)`
 otherwise:
 
     digit_0.png: 8:eight (0.996), 3:three (0.002)
+
+Each file is read and decoded on its own: one that cannot be (missing, a directory,
+not an image) gets an error line on stderr naming it,
+
+    classify_images: error: notes.txt: not a decodable image (Unknown image file ...)
+
+the others are classified, and the exit status is 1.
 """
 import collections
 import os
+import re
 import sys
 
 if __package__ in (None, ''):  # run as a file: make the repository importable
@@ -38,14 +46,44 @@ FLAGS = [('classification', [
 Prediction = collections.namedtuple('Prediction', ['label', 'name', 'probability'])
 
 
+# What an eager TensorFlow error adds around its message: the function and op it ran.
+_OP_ERROR_CONTEXT = re.compile(r'\{\{function_node [^}]*\}\}\s*|\s*\[Op:[^\]]*\].*$')
+
+
+def _reason(error):
+  return _OP_ERROR_CONTEXT.sub('', error.message)
+
+
+def _read_image(tf, path):
+  """The bytes of the image file `path`; ValueError('path: why not') if it cannot
+  be read or decoded."""
+  if tf.io.gfile.isdir(path):
+    raise ValueError('%s: is a directory, not an image file' % path)
+  if not tf.io.gfile.exists(path):
+    raise ValueError('%s: no such file' % path)
+  try:
+    data = tf.io.read_file(path)
+  except tf.errors.OpError as error:
+    raise ValueError('%s: cannot be read (%s)' % (path, _reason(error))) from None
+  try:
+    tf.io.decode_image(data, expand_animations=False)
+  except tf.errors.OpError as error:
+    raise ValueError('%s: not a decodable image (%s)' % (path, _reason(error))) from None
+  return data
+
+
 def _text(prediction):
   if prediction.name is None:
     return 'class %d (%.3f)' % (prediction.label, prediction.probability)
   return '%d:%s (%.3f)' % prediction
 
 
-def classify(saved_model_dir, image_files, top_k=1):
-  """Returns [(file, [Prediction(label, name, probability), ...]) ...], best first."""
+def classify(saved_model_dir, image_files, top_k=1, on_error=None):
+  """Returns [(file, [Prediction(label, name, probability), ...]) ...], best first.
+
+  A file that cannot be read or decoded raises ValueError('file: why not'); with
+  `on_error`, `on_error(that error)` is called instead and the file left out.
+  """
   # Imported here so that --help and flag errors answer before TensorFlow loads.
   tf = _cli.import_tensorflow()
   from slim.tools import export_lib  # pylint: disable=import-outside-toplevel
@@ -54,14 +92,25 @@ def classify(saved_model_dir, image_files, top_k=1):
     raise ValueError('%s has no %r signature (it has %s): export it with '
                      'export_inference_graph --add_encoded_image_signature'
                      % (saved_model_dir, export_lib.SERVING_ENCODED, sorted(model.signatures)))
-  encoded = [tf.io.read_file(path) for path in image_files]
+  paths, encoded = [], []
+  for path in image_files:
+    try:
+      encoded.append(_read_image(tf, path))
+    except ValueError as error:
+      if on_error is None:
+        raise
+      on_error(error)
+    else:
+      paths.append(path)
+  if not paths:
+    return []
   outputs = model.signatures[export_lib.SERVING_ENCODED](encoded_images=tf.stack(encoded))
   probabilities = outputs['probabilities'].numpy()
   # `classes` is the argmax plus the labels offset: recover the offset from it.
   offset = int(outputs['classes'].numpy()[0]) - int(probabilities[0].argmax())
   names = export_lib.saved_model_labels(model) or {}
   results = []
-  for path, row in zip(image_files, probabilities):
+  for path, row in zip(paths, probabilities):
     best = row.argsort()[::-1][:top_k]
     results.append((path, [Prediction(int(index) + offset, names.get(int(index) + offset),
                                       float(row[index])) for index in best]))
@@ -69,19 +118,27 @@ def classify(saved_model_dir, image_files, top_k=1):
 
 
 def main(argv=None):
-  """Classifies the image files of `argv` and prints a line per file; returns the results."""
+  """Classifies the image files of `argv` and prints a line per file; returns the
+  results. A file that is not an image gets an error line on stderr; then, once
+  the others are printed, ValueError."""
   flags = _cli.parse_flags(PROG, __doc__, FLAGS, argv=argv, positional='IMAGE')
   _cli.check_at_least(vars(flags), 1, ['top_k'])
   if not flags.positional:
     raise _cli.FlagError('no image file given: classify_images --saved_model_dir=DIR '
                          'IMAGE [IMAGE ...]')
-  missing = [path for path in flags.positional if not os.path.isfile(path)]
-  if missing:
-    raise _cli.FlagError('no such image file: %s' % ', '.join(missing))
   _cli.import_tensorflow(flags.verbosity, PROG, flags.log_dir)
-  results = classify(flags.saved_model_dir, flags.positional, flags.top_k)
+  failed = []
+
+  def report(error):
+    failed.append(error)
+    sys.stderr.write('%s: error: %s\n' % (PROG, error))
+
+  results = classify(flags.saved_model_dir, flags.positional, flags.top_k, on_error=report)
   for path, classes in results:
     print('%s: %s' % (path, ', '.join(_text(prediction) for prediction in classes)))
+  if failed:
+    raise ValueError('%d of %d image files not classified'
+                     % (len(failed), len(flags.positional)))
   return results
 
 

@@ -25,6 +25,18 @@ asset `labels.txt` ('label:name' lines, the labels the model can output; see
 (string `[batch]`: PNG, JPEG, GIF or BMP bytes), decodes them and applies the
 network's evaluation preprocessing before the same network and outputs. The
 TFLite file has `serving_default`'s outputs, `class_names` included.
+
+Both signatures take an empty batch (outputs of batch 0). `serving_default` checks
+the shape of `images` when called: "serving_default: images must be [batch, 28, 28,
+1], received shape [2, 32, 32, 3]" (an InvalidArgumentError). Before that, the
+module's tf.functions (also reloaded) reject a wrong static shape with TensorFlow's
+TypeError naming both shapes; with a fixed batch size the declared shape is fully
+static, TensorFlow folds the check away and a wrong shape fails inside the network.
+TensorFlow rejects a dtype other than float32 before the signature runs ("expected
+to be a float tensor but is a double tensor"). `serving_encoded` rejects strings
+that do not start as an image of a format tf.io.decode_image reads, naming their
+index in `encoded_images`; a damaged image of such a format fails in the decoder
+with TensorFlow's message ("Invalid PNG. Failed to initialize decoder.").
 """
 import collections
 import os
@@ -53,6 +65,10 @@ SERVING_DEFAULT = 'serving_default'
 SERVING_ENCODED = 'serving_encoded'
 INPUT_NODE = 'input'  # the GraphDef's placeholder, as research/slim names it
 LABELS_FILENAME = dataset_utils.LABELS_FILENAME  # the SavedModel's asset of class names
+# The first bytes of the formats tf.io.decode_image reads: JPEG, PNG, GIF, BMP, WebP (a
+# RIFF file), JPEG XL (a codestream or a container).
+_IMAGE_MAGIC_BYTES = (b'\xff\xd8\xff', b'\x89PNG\r\n\x1a\n', b'GIF8', b'BM', b'RIFF', b'\xff\x0a',
+                      b'\x00\x00\x00\x0cJXL ')
 
 
 class ClassifierSpec(typing.NamedTuple):
@@ -369,16 +385,38 @@ class _Classifier(tf.Module):
     self.spec = spec
     self.model = model
     self._preprocessing_fn = preprocessing_factory.get_preprocessing(spec.preprocessing_name)
-    self.serve = tf.function(self._classify, input_signature=[
+    self.serve = tf.function(self._classify_images, input_signature=[
         tf.TensorSpec(spec.image_shape(), tf.float32, name='images')])
     self.serve_encoded = tf.function(self._classify_encoded, input_signature=[
         tf.TensorSpec([spec.batch_size], tf.string, name='encoded_images')])
 
+  def _classify_images(self, images):
+    """serving_default: `_classify`, once the shape of `images` is the spec's."""
+    expected = self.spec.image_shape()
+    shape = tf.shape(images)
+    # The first four dimensions (zeros past the rank), to compare at any rank.
+    dims = tf.pad(shape, [[0, 4]])[:4]
+    matches = [tf.equal(tf.size(shape), 4)] + [
+        tf.equal(dims[axis], size) for axis, size in enumerate(expected) if size is not None]
+    message = tf.strings.join([
+        '%s: images must be [%s], received shape [' % (SERVING_DEFAULT, ', '.join(
+            'batch' if size is None else str(size) for size in expected)),
+        tf.strings.reduce_join(tf.strings.as_string(shape), separator=', '), ']'])
+    with tf.control_dependencies([tf.debugging.Assert(tf.reduce_all(matches), [message])]):
+      return self._classify(tf.identity(images))
+
   def _classify(self, images):
-    logits, end_points = self.model(images)
+    # The network runs on at least one image: on an empty batch, on one of zeros whose
+    # outputs are dropped (TensorFlow's oneDNN convolutions mishandle an empty batch).
+    batch = tf.shape(images)[0]
+    zeros = tf.zeros([tf.maximum(1 - batch, 0)] + self.spec.image_shape()[1:])
+    logits, end_points = self.model(tf.concat([images, zeros], 0))
     probabilities = end_points.get('Predictions')
     if probabilities is None:
       probabilities = tf.nn.softmax(logits)
+    logits, probabilities = logits[:batch], probabilities[:batch]
+    for output in (logits, probabilities):  # a fixed batch size stays in the signature
+      output.set_shape(tf.TensorShape([self.spec.batch_size]).concatenate(output.shape[1:]))
     indices = tf.argmax(logits, axis=-1)
     classes = indices + self.spec.labels_offset if self.spec.labels_offset else indices
     outputs = {'logits': logits, 'probabilities': probabilities, 'classes': classes}
@@ -387,12 +425,24 @@ class _Classifier(tf.Module):
     return outputs
 
   def _classify_encoded(self, encoded_images):
+    """serving_encoded: `_classify` of the decoded, preprocessed images, once each
+    string starts as an image of a format `tf.io.decode_image` reads."""
     def decode_and_prepare(data):
       image = tf.io.decode_image(data, channels=0, expand_animations=False)
       return _prepare_image(self.spec, self._preprocessing_fn, image)
 
-    images = tf.map_fn(decode_and_prepare, encoded_images,
-                       fn_output_signature=tf.TensorSpec(self.spec.image_shape()[1:], tf.float32))
+    known = tf.reduce_any(tf.stack([
+        tf.equal(tf.strings.substr(encoded_images, 0, len(magic)), magic)
+        for magic in _IMAGE_MAGIC_BYTES]), axis=0)
+    message = tf.strings.join([
+        '%s: encoded_images must hold JPEG, PNG, GIF, BMP, WebP or JPEG XL images, received '
+        'other data at index ' % SERVING_ENCODED,
+        tf.strings.reduce_join(tf.strings.as_string(tf.where(tf.logical_not(known))[:, 0]),
+                               separator=', ')])
+    with tf.control_dependencies([tf.debugging.Assert(tf.reduce_all(known), [message])]):
+      images = tf.map_fn(decode_and_prepare, encoded_images,
+                         fn_output_signature=tf.TensorSpec(self.spec.image_shape()[1:],
+                                                           tf.float32))
     return self._classify(images)
 
   def signatures(self, encoded_image_signature=False):

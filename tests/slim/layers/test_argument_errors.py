@@ -36,6 +36,14 @@ CASES = [
      ValueError, ['conv2d', 'rate', 'stride']),
     ('conv2d num_outputs', lambda: slim.conv2d(images(), 2.5, 3), ValueError,
      ['conv2d', 'num_outputs', '2.5']),
+    ('conv2d num_outputs 0', lambda: slim.conv2d(images(), 0, 3), ValueError,
+     ['conv2d: num_outputs must be a positive int', 'received 0']),
+    ('conv1d num_outputs negative', lambda: slim.conv1d(images((2, 5, 3)), -2, 3),
+     ValueError, ['conv1d', 'num_outputs', 'positive', '-2']),
+    ('conv3d num_outputs 0', lambda: slim.conv3d(images((2, 5, 5, 5, 3)), 0, 3),
+     ValueError, ['conv3d', 'num_outputs', 'received 0']),
+    ('convolution num_outputs 0', lambda: slim.convolution(images(), 0, 3), ValueError,
+     ['convolution', 'num_outputs', 'received 0']),
     ('conv2d channels', lambda: slim.conv2d(images((2, 5, 5, None)), 4, 3), ValueError,
      ['conv2d', 'channel', '(2, 5, 5, None)']),
     ('convolution rank', lambda: slim.convolution(images((2, 3)), 4, 3), ValueError,
@@ -45,6 +53,11 @@ CASES = [
     ('separable depth_multiplier',
      lambda: slim.separable_conv2d(images(), 4, 3, depth_multiplier='2'), ValueError,
      ['separable_conv2d', 'depth_multiplier', "'2'"]),
+    ('separable num_outputs 0', lambda: slim.separable_conv2d(images(), 0, 3), ValueError,
+     ['separable_conv2d', 'num_outputs', 'positive int or None', 'received 0']),
+    ('separable depth_multiplier 0',
+     lambda: slim.separable_conv2d(images(), None, 3, depth_multiplier=0), ValueError,
+     ['separable_conv2d', 'depth_multiplier', 'received 0']),
     ('separable data_format', lambda: slim.separable_conv2d(images(), 4, 3,
                                                             data_format='NDHWC'),
      ValueError, ['separable_conv2d', 'data_format', "'NDHWC'"]),
@@ -55,6 +68,11 @@ CASES = [
     ('conv2d_transpose data_format',
      lambda: slim.conv2d_transpose(images(), 4, 3, data_format='CHWN'), ValueError,
      ['conv2d_transpose', 'data_format has to be either NCHW or NHWC', "'CHWN'"]),
+    ('conv2d_transpose num_outputs', lambda: slim.conv2d_transpose(images(), -1, 3),
+     ValueError, ['conv2d_transpose', 'num_outputs', 'positive', '-1']),
+    ('conv3d_transpose num_outputs',
+     lambda: slim.conv3d_transpose(images((2, 5, 5, 5, 3)), 0, 3), ValueError,
+     ['conv3d_transpose', 'num_outputs', 'received 0']),
     ('conv3d_transpose rank', lambda: slim.conv3d_transpose(images(), 4, 3), ValueError,
      ['conv3d_transpose', 'inputs', 'rank 5', 'rank 4']),
     ('conv2d_in_plane rank', lambda: slim.conv2d_in_plane(images((2, 5, 3)), 3),
@@ -63,12 +81,22 @@ CASES = [
      ValueError, ['conv2d_in_plane', 'padding', "''"]),
     ('fully_connected num_outputs', lambda: slim.fully_connected(images(), 2.0),
      ValueError, ['fully_connected', 'num_outputs', '2.0']),
+    ('fully_connected num_outputs 0', lambda: slim.fully_connected(images((2, 3)), 0),
+     ValueError, ['fully_connected: num_outputs must be a positive int, received 0']),
+    ('fully_connected num_outputs negative',
+     lambda: slim.fully_connected(images((2, 3)), -4), ValueError,
+     ['fully_connected', 'num_outputs', '-4']),
+    ('linear num_outputs', lambda: slim.linear(images((2, 3)), 0), ValueError,
+     ['fully_connected', 'num_outputs', 'received 0']),
     ('fully_connected rank', lambda: slim.fully_connected(images((3,)), 2), ValueError,
      ['fully_connected', 'inputs', 'rank', '1']),
     ('fully_connected last dimension', lambda: slim.fully_connected(images((3, None)), 2),
      ValueError, ['fully_connected', 'last dimension', '(3, None)']),
     ('legacy_fully_connected rank', lambda: slim.legacy_fully_connected(images((3,)), 2),
      ValueError, ['legacy_fully_connected', 'rank of x must be at least 2 not: 1']),
+    ('legacy_fully_connected num_output_units',
+     lambda: slim.legacy_fully_connected(images((2, 3)), 0), ValueError,
+     ['legacy_fully_connected', 'num_output_units', 'received 0']),
     ('bias_add data_format', lambda: slim.bias_add(images(), data_format='NWC'),
      ValueError, ['bias_add', 'data_format', "'NWC'"]),
     ('bias_add nchw rank', lambda: slim.bias_add(images((2, 3, 4)), data_format='NCHW'),
@@ -141,6 +169,15 @@ CASES = [
      ['unit_norm', 'dim', '4']),
     ('maxout num_units', lambda: slim.maxout(images(), 2), ValueError,
      ['maxout', 'features(3)', 'num_units(2)']),
+    ('maxout num_units 0', lambda: slim.maxout(images(), 0), ValueError,
+     ['maxout', 'num_units', 'received 0']),
+    ('dropout keep_prob 0', lambda: slim.dropout(images(), keep_prob=0), ValueError,
+     ['dropout: keep_prob must be a probability in (0, 1], received 0']),
+    ('dropout keep_prob above 1', lambda: slim.dropout(images(), keep_prob=1.5),
+     ValueError, ['dropout', 'keep_prob', '1.5']),
+    ('dropout keep_prob negative, not training',
+     lambda: slim.dropout(images(), keep_prob=-0.5, is_training=False), ValueError,
+     ['dropout', 'keep_prob', '-0.5']),
     ('images_to_sequence data_format',
      lambda: slim.images_to_sequence(images(), data_format='CHWN'), ValueError,
      ['images_to_sequence', 'data_format', "'CHWN'"]),
@@ -193,3 +230,19 @@ def test_arg_scope_defaults_reach_every_decorated_layer(graph):
       slim.batch_norm(net, scale=True)
   assert tf.compat.v1.global_variables()
   assert not tf.compat.v1.trainable_variables()
+
+
+@pytest.mark.parametrize('keep_prob', [1, 1.0, 0.25, np.float32(0.5)])
+def test_dropout_accepts_a_probability_in_0_1(keep_prob):
+  outputs = slim.dropout(tf.ones([4, 8]), keep_prob=keep_prob)
+  assert outputs.shape == (4, 8)
+
+
+def test_dropout_leaves_a_tensor_keep_prob_to_tensorflow():
+  outputs = slim.dropout(tf.ones([4, 8]), keep_prob=tf.constant(0.5))
+  assert outputs.shape == (4, 8)
+
+
+def test_separable_conv2d_without_num_outputs_is_depthwise_only(graph):
+  outputs = slim.separable_conv2d(images(), None, 3, depth_multiplier=2)
+  assert outputs.shape.as_list() == [2, 5, 5, 6]

@@ -126,15 +126,56 @@ def test_a_saved_model_without_the_encoded_signature_names_the_fix(exported, cap
   assert 'no \'serving_encoded\' signature' in err and '--add_encoded_image_signature' in err
 
 
-@pytest.mark.parametrize('argv, message', [
-    (['--top_k=0', 'x.png'], '--top_k must be at least 1, received 0'),
-    (['missing.png'], 'no such image file: missing.png'),
-])
-def test_bad_arguments_are_one_line_with_status_2(exported, capsys, argv, message):
+def test_bad_arguments_are_one_line_with_status_2(exported, capsys):
   dirs, _, _ = exported
-  status, err = _console(['--saved_model_dir=' + dirs['named']] + argv, capsys)
+  status, err = _console(['--saved_model_dir=' + dirs['named'], '--top_k=0', 'x.png'], capsys)
   assert status == 2
-  assert err == 'classify_images: error: %s (see --help)\n' % message
+  assert err == 'classify_images: error: --top_k must be at least 1, received 0 (see --help)\n'
+
+
+def _bad_files(tmp_path):
+  """{file that is not an image: the end of its error line}."""
+  (tmp_path / 'notes.txt').write_text('not an image')
+  (tmp_path / 'empty.png').write_bytes(b'')
+  (tmp_path / 'album').mkdir()
+  return {str(tmp_path / 'notes.txt'): r'not a decodable image \(Unknown image file format.+\)',
+          str(tmp_path / 'album'): 'is a directory, not an image file',
+          str(tmp_path / 'gone.png'): 'no such file',
+          str(tmp_path / 'empty.png'): r'not a decodable image \(.+\)'}
+
+
+def test_each_bad_file_is_named_and_the_others_are_classified(exported, tmp_path, capsys):
+  dirs, _, paths = exported
+  bad = _bad_files(tmp_path)
+  classify_images.main(['--saved_model_dir=' + dirs['named']] + paths)
+  expected_out = capsys.readouterr().out
+  argv = [paths[0]] + list(bad)[:2] + [paths[1]] + list(bad)[2:] + [paths[2]]
+  status = classify_images.console_main(['--saved_model_dir=' + dirs['named']] + argv)
+  captured = capsys.readouterr()
+  assert status == 1
+  assert captured.out == expected_out
+  lines = captured.err.splitlines()
+  assert len(lines) == len(bad) + 1, lines
+  for line, (path, reason) in zip(lines, bad.items()):
+    assert re.fullmatch('classify_images: error: %s: %s' % (re.escape(path), reason), line), line
+  assert lines[-1] == 'classify_images: error: 4 of 7 image files not classified'
+
+
+def test_only_bad_files_print_no_classes(exported, tmp_path, capsys):
+  dirs, _, _ = exported
+  bad = _bad_files(tmp_path)
+  status = classify_images.console_main(['--saved_model_dir=' + dirs['unnamed']] + list(bad))
+  captured = capsys.readouterr()
+  assert status == 1 and captured.out == ''
+  assert captured.err.splitlines()[-1] == 'classify_images: error: 4 of 4 image files not ' \
+                                           'classified'
+
+
+def test_classify_raises_naming_the_file_that_is_not_an_image(exported, tmp_path):
+  dirs, _, paths = exported
+  notes = list(_bad_files(tmp_path))[0]
+  with pytest.raises(ValueError, match=re.escape(notes) + ': not a decodable image'):
+    classify_images.classify(dirs['named'], [paths[0], notes])
 
 
 def test_a_missing_saved_model_is_one_error_line(exported, tmp_path, capsys):
