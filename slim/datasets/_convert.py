@@ -1,15 +1,17 @@
 """What every converter shares: checked image reading, parallel sharded writing, the
 dataset metadata file and the summary.
 
-`write_dataset` writes the shards of every split in parallel threads to a hidden
-temporary directory inside `dataset_dir`; only when every shard is complete are
-they renamed to their final names, then `labels.txt` and last `dataset_info.json`
-(the mark of a finished dataset) are written. An interrupted or failed run leaves
-no file that a reader's pattern matches; a re-run finds the finished dataset and
-stops, unless asked to overwrite it.
+`write_dataset` writes the shards of every split in parallel threads, then
+`labels.txt` and `dataset_info.json` (the mark of a finished dataset), to a
+hidden temporary directory inside `dataset_dir`; only when all are complete are
+they renamed to their final names, `dataset_info.json` last. An interrupted or
+failed run (a full disk, a permission refused) leaves `dataset_dir` as it was,
+without temporary files, and its error names the file it could not write; a
+re-run finds the finished dataset and stops, unless asked to overwrite it.
 """
 import concurrent.futures
 import contextlib
+import errno
 import json
 import os
 import tempfile
@@ -18,7 +20,6 @@ import threading
 import numpy as np
 import tensorflow as tf
 
-from slim import _files
 from slim.datasets import dataset_utils
 from slim.training import progress as progress_lib
 
@@ -196,11 +197,33 @@ def conversion_progress(name, total):
                                log_fn=dataset_utils.print_line)
 
 
+def _write_error(path, error):
+  """The OSError of a failed write of `path`, a file of a conversion's scratch
+  directory: it names the file in `dataset_dir` and says that nothing was kept."""
+  reason = (error.strerror if isinstance(error, OSError) and error.strerror else
+            getattr(error, 'message', None) or str(error))
+  work_dir, filename = os.path.split(path)
+  dataset_dir = os.path.dirname(work_dir)
+  failure = OSError('cannot write %s in %s: %s; the conversion stopped and left %s as it was'
+                    % (filename, dataset_dir, reason.strip(), dataset_dir))
+  failure.errno = (errno.ENOSPC if isinstance(error, tf.errors.ResourceExhaustedError) else
+                   getattr(error, 'errno', None) or errno.EIO)
+  return failure
+
+
 def _write_shard(path, items, make_example, skip_bad_images, stop, progress):
   """Writes one shard, counting each item in `progress`; returns (records
-  written, skipped reasons, image formats)."""
+  written, skipped reasons, image formats).
+
+  Raises:
+    OSError: naming the shard, if it cannot be written (a full disk).
+  """
   written, skipped, formats = 0, [], set()
-  with tf.io.TFRecordWriter(path) as writer:
+  try:
+    writer = tf.io.TFRecordWriter(path)
+  except (OSError, tf.errors.OpError) as error:
+    raise _write_error(path, error) from None
+  with contextlib.closing(writer):
     for item in items:
       if stop.is_set():
         raise _Stopped()
@@ -212,12 +235,19 @@ def _write_shard(path, items, make_example, skip_bad_images, stop, progress):
         skipped.append(str(error))
         progress.advance()
         continue
-      writer.write(example.SerializeToString())
+      try:
+        writer.write(example.SerializeToString())
+      except (OSError, tf.errors.OpError) as error:
+        raise _write_error(path, error) from None
       progress.advance()
       written += 1
       image_format = _example_format(example)
       if image_format:
         formats.add(image_format)
+    try:
+      writer.close()  # the last records reach the disk here
+    except (OSError, tf.errors.OpError) as error:
+      raise _write_error(path, error) from None
   return written, skipped, formats
 
 
@@ -295,17 +325,27 @@ def write_dataset(dataset_dir, name, splits, make_example, class_names, file_pat
                                     'skipped': len(skipped[split.name])}
     info['image_formats'] = sorted(info['image_formats'])
     info.update(extra_info or {})
+    labels = {labels_offset + i: class_name for i, class_name in enumerate(class_names)}
+    if labels_offset:
+      labels[0] = 'background'
+    _write_text(work_dir, dataset_utils.LABELS_FILENAME, dataset_utils.label_file_text(labels))
+    _write_text(work_dir, METADATA_FILENAME, json.dumps(info, indent=1))
     _publish(dataset_dir, work_dir, splits, file_pattern)
-  labels = {labels_offset + i: class_name for i, class_name in enumerate(class_names)}
-  if labels_offset:
-    labels[0] = 'background'
-  dataset_utils.write_label_file(labels, dataset_dir)
-  _files.atomic_write(os.path.join(dataset_dir, METADATA_FILENAME), json.dumps(info, indent=1))
   return ConversionSummary(info, dataset_dir, skipped)
 
 
+def _write_text(work_dir, filename, text):
+  path = os.path.join(work_dir, filename)
+  try:
+    with open(path, 'w', encoding='utf-8') as f:
+      f.write(text)
+  except OSError as error:
+    raise _write_error(path, error) from None
+
+
 def _publish(dataset_dir, work_dir, splits, file_pattern):
-  """Moves the finished shards in place, removing other files of the same splits."""
+  """Moves the finished shards, labels.txt and last dataset_info.json in place,
+  removing other files of the same splits."""
   metadata = os.path.join(dataset_dir, METADATA_FILENAME)
   if os.path.exists(metadata):
     os.remove(metadata)  # the dataset is being replaced: not finished until rewritten
@@ -316,6 +356,8 @@ def _publish(dataset_dir, work_dir, splits, file_pattern):
         os.remove(stale)
     for filename in split.filenames:
       os.replace(os.path.join(work_dir, filename), os.path.join(dataset_dir, filename))
+  for filename in (dataset_utils.LABELS_FILENAME, METADATA_FILENAME):
+    os.replace(os.path.join(work_dir, filename), os.path.join(dataset_dir, filename))
 
 
 def locate_source(dataset_dir, filename, url, archive_path=None):
@@ -343,11 +385,35 @@ def sharded_names(template, split_name):
   return lambda index, count: template % (split_name, index, count)
 
 
+def check_output_dir(dataset_dir):
+  """Checks that `dataset_dir` is, or can be made, a directory this process can
+  write to.
+
+  Raises:
+    NotADirectoryError: naming the file that `dataset_dir` is, or is inside.
+    PermissionError: naming the directory that cannot be written.
+  """
+  existing = os.path.abspath(dataset_dir)
+  while not os.path.exists(existing):
+    existing = os.path.dirname(existing)
+  if not os.path.isdir(existing):
+    what = ('is a file' if existing == os.path.abspath(dataset_dir) else
+            'cannot be made: %s is a file' % existing)
+    raise NotADirectoryError('dataset_dir %s %s, not a directory; give a directory for the '
+                             'TFRecords' % (dataset_dir, what))
+  if not os.access(existing, os.W_OK | os.X_OK):
+    raise PermissionError('dataset_dir %s: the directory %s cannot be written (permission '
+                          'denied); give a directory you can write to' % (dataset_dir, existing))
+
+
 def convert_once(dataset_dir, name, overwrite, convert):
   """Runs `convert()` (which returns a summary) unless `dataset_dir` already holds `name`.
 
   Returns:
     The `ConversionSummary` printed (of the existing dataset when nothing was done).
+
+  Raises:
+    OSError: `dataset_dir` is a file or cannot be written (see `check_output_dir`).
   """
   if not overwrite:
     existing = existing_dataset(dataset_dir, name)
@@ -355,6 +421,7 @@ def convert_once(dataset_dir, name, overwrite, convert):
       print('Dataset files already exist. Exiting without re-creating them.')
       print(existing)
       return existing
+  check_output_dir(dataset_dir)
   remove_stale_temporaries(dataset_dir, name)
   summary = convert()
   print(summary)

@@ -106,7 +106,7 @@ class DatasetSpec:
 
     Returns:
       A `slim.dataset.Dataset` with also `num_classes`, `labels_to_names` (None without
-      labels.txt), `labels_offset` and `name`.
+      labels.txt), `labels_offset`, `name` and `split_name`.
 
     Raises:
       ValueError: if `split_name` is not a split of the dataset.
@@ -133,7 +133,7 @@ class DatasetSpec:
         num_classes=info.get('num_classes', self.num_classes),
         labels_to_names=labels_to_names,
         labels_offset=info.get('labels_offset', self.labels_offset),
-        name=self.name)
+        name=self.name, split_name=split_name)
 
 
 def register(**fields):

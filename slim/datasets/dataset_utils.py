@@ -4,9 +4,11 @@
 image example (`image_to_tfexample`), the labels file ('0:airplane' per line), and
 downloads of archives to a temporary name renamed when complete.
 """
+import errno
 import os
 import shutil
 import tarfile
+import urllib.error
 import urllib.request
 import zipfile
 
@@ -19,13 +21,16 @@ __all__ = [
     'LABELS_FILENAME', 'int64_feature', 'int64_list_feature', 'bytes_feature',
     'bytes_list_feature', 'float_feature', 'float_list_feature', 'image_to_tfexample',
     'download_url', 'download_and_uncompress_tarball', 'download_and_uncompress_zipfile',
-    'extract_archive', 'write_label_file', 'has_labels', 'read_label_file',
+    'extract_archive', 'write_label_file', 'label_file_text', 'has_labels', 'read_label_file',
     'open_sharded_output_tfrecords',
 ]
 
 LABELS_FILENAME = 'labels.txt'
 PROGRESS_SECS = 5.0  # the least seconds between two progress lines of a download or conversion
+DOWNLOAD_TIMEOUT_SECS = 60  # the most a download waits for the server
 _MB = float(1 << 20)
+# The errors of a write refused by the disk or the file system.
+_WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
 
 
 def _as_list(values):
@@ -93,23 +98,46 @@ def download_url(url, dataset_dir, filename=None):
 
   Returns:
     The path of the downloaded file.
+
+  Raises:
+    OSError: the download failed (the server cannot be reached, answered an
+      error, or stayed silent for DOWNLOAD_TIMEOUT_SECS) or cannot be written;
+      nothing of it is kept.
   """
   filename = filename or url.split('/')[-1]
   path = os.path.join(dataset_dir, filename)
   progress = []  # made at the first block, when the size is known
 
-  def report(count, block_size, total_size):
+  def report(done, total_size):
     if not progress:
       progress.append(progress_lib.Progress(
           label='>> Downloading %s:' % filename, unit='MB', plural='MB',
           total=total_size / _MB if total_size > 0 else None, every_secs=PROGRESS_SECS,
           log_fn=print_line))
       progress[0].start(0.0)
-    done = count * block_size
-    progress[0].update(min(done, total_size) / _MB if total_size > 0 else done / _MB)
+    progress[0].update(done / _MB)
 
-  with _files.renamed_when_complete(path) as temporary:
-    urllib.request.urlretrieve(url, temporary, report)
+  try:
+    with _files.renamed_when_complete(path) as temporary:
+      with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_SECS) as response, \
+          open(temporary, 'wb') as out:
+        total_size, done = int(response.headers.get('Content-Length') or 0), 0
+        while True:
+          block = response.read(1 << 20)
+          if not block:
+            break
+          out.write(block)
+          done += len(block)
+          report(done, total_size)
+  except (urllib.error.URLError, TimeoutError) as error:
+    raise OSError('could not download %s: %s; check the network (or put %s in %s yourself) '
+                  'and rerun' % (url, getattr(error, 'reason', error) or 'timed out', filename,
+                                 dataset_dir)) from None
+  except OSError as error:
+    if error.errno not in _WRITE_ERRNOS:
+      raise
+    raise type(error)('cannot write the download of %s to %s: %s; nothing of it was kept'
+                      % (url, path, error.strerror)) from None
   if progress:
     progress[0].finish()
   print('Successfully downloaded %s (%d bytes).' % (filename, os.path.getsize(path)))
@@ -128,6 +156,7 @@ def extract_archive(archive_path, directory):
 
   Raises:
     ValueError: if the file is not such an archive or is corrupt.
+    OSError: naming `directory`, if it cannot be written (a full disk).
   """
   real_directory = os.path.realpath(directory)
 
@@ -151,7 +180,13 @@ def extract_archive(archive_path, directory):
         if member.issym() or member.islnk():
           raise ValueError('%s: the archive member %r is a link' % (archive_path, member.name))
       archive.extractall(directory, members=members)
-  except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as error:
+  except OSError as error:
+    if error.errno in _WRITE_ERRNOS and error.filename != archive_path:
+      raise type(error)('cannot extract %s into %s: %s' % (archive_path, directory,
+                                                           error.strerror)) from None
+    raise ValueError('%s is not a readable .tar.gz, .tgz or .zip archive: %s'
+                     % (archive_path, error)) from None
+  except (tarfile.TarError, zipfile.BadZipFile, EOFError) as error:
     raise ValueError('%s is not a readable .tar.gz, .tgz or .zip archive: %s'
                      % (archive_path, error)) from None
 
@@ -174,9 +209,14 @@ def write_label_file(labels_to_class_names, dataset_dir, filename=LABELS_FILENAM
     dataset_dir: the directory of the file.
     filename: the file name (default 'labels.txt').
   """
-  lines = ['%d:%s\n' % (label, labels_to_class_names[label])
-           for label in sorted(labels_to_class_names)]
-  _files.atomic_write(os.path.join(dataset_dir, filename), ''.join(lines))
+  _files.atomic_write(os.path.join(dataset_dir, filename),
+                      label_file_text(labels_to_class_names))
+
+
+def label_file_text(labels_to_class_names):
+  """The text of a labels file: one 'label:class name' line per label, in order."""
+  return ''.join('%d:%s\n' % (label, labels_to_class_names[label])
+                 for label in sorted(labels_to_class_names))
 
 
 def has_labels(dataset_dir, filename=LABELS_FILENAME):

@@ -2,18 +2,25 @@
 network, preprocessing and checkpoint flags, the input pipeline, exact summary
 tags, and the CPU split.
 """
+import contextlib
+import os
+
 import tensorflow as tf
 
 import slim
 from slim import _checks as slim_checks
+from slim.data import _record_readers as record_readers
 from slim.datasets import dataset_factory
 from slim.deployment.deployment_config import local_device_count
 from slim.nets import nets_factory
 from slim.preprocessing import preprocessing_factory
+from slim.tools import _records
 from slim.tools._cli import FlagError
+from slim.training import train_dir
 
-__all__ = ['check_checkpoint', 'check_dataset', 'check_readable', 'check_model', 'histogram_summary',
-           'image_batches', 'image_summary', 'scalar_summary', 'split_cpu']
+__all__ = ['check_checkpoint', 'check_dataset', 'check_directory', 'check_readable', 'check_model',
+           'histogram_summary', 'image_batches', 'image_summary', 'naming_damaged_records',
+           'scalar_summary', 'split_cpu']
 
 _CONVERT_HINT = 'download_and_convert_data --dataset_name=%s --dataset_dir=%s'
 
@@ -109,15 +116,51 @@ def check_readable(flag, checkpoint_path, advice):
   """Checks that the checkpoint `checkpoint_path` (or its directory's latest) can be read.
 
   Raises:
-    ValueError: it cannot (corrupt or partly written); the message ends with `advice`.
+    ValueError: it cannot (corrupt or partly written); the message ends with
+      `advice` (and names the newest readable checkpoint of a directory).
   """
   prefix = tf.train.latest_checkpoint(checkpoint_path) or checkpoint_path
-  try:
-    tf.train.load_checkpoint(prefix)
-  except tf.errors.OpError as error:
+  problem = train_dir.checkpoint_problem(prefix)
+  if problem:
+    if prefix != checkpoint_path:  # the newest of a directory
+      readable = train_dir.latest_readable_checkpoint(checkpoint_path, log=False)[0]
+      advice += ' (its newest readable checkpoint is %s)' % readable if readable else ''
     raise ValueError('--%s=%s: the checkpoint %s cannot be read (%s): a corrupt or partly '
-                     'written checkpoint; %s' % (flag, checkpoint_path, prefix, error.message,
-                                                 advice)) from None
+                     'written checkpoint; %s' % (flag, checkpoint_path, prefix, problem, advice))
+
+
+@contextlib.contextmanager
+def naming_damaged_records(dataset):
+  """A block reading `dataset` (a `slim.dataset.Dataset`) in which a
+  `tf.errors.DataLossError` becomes a ValueError naming the damaged file and the
+  byte offset of its broken record, when a walk of the record headers finds it."""
+  try:
+    yield
+  except tf.errors.DataLossError:
+    damage = record_readers.describe_damage(dataset.data_sources)
+    if damage is None:
+      raise
+    raise ValueError('--dataset_dir: ' + damage) from None
+
+
+def check_directory(flag, path):
+  """Checks that --`flag`=`path` is, or can be made, a directory this process
+  can write to.
+
+  Raises:
+    FlagError: a file, or a directory that cannot be written (or made).
+  """
+  if '://' in path:  # a remote file system: its own errors tell
+    return
+  existing = os.path.abspath(path)
+  while not os.path.exists(existing):
+    existing = os.path.dirname(existing)
+  if not os.path.isdir(existing):
+    raise FlagError('--%s=%s: %s is a file, not a directory; give a directory'
+                    % (flag, path, existing))
+  if not os.access(existing, os.W_OK | os.X_OK):
+    raise FlagError('--%s=%s: the directory %s cannot be written (permission denied); give '
+                    'a directory you can write to' % (flag, path, existing))
 
 
 def scalar_summary(tag, value):
@@ -160,18 +203,26 @@ def split_cpu(num_devices):
 
 def image_batches(dataset, preprocessing_fn, image_size, batch_size, labels_offset=0,
                   num_readers=1, num_preprocessing_threads=4, is_training=True,
-                  num_prefetch=2):
+                  num_prefetch=2, skip_bad_records=False):
   """A graph-mode iterator of `(images, labels)` batches of `dataset`.
 
-  The records are read by the slim.data provider's tf.data pipeline, each image
-  preprocessed to `image_size` x `image_size` (images of one channel, grayscale
-  already, with `use_grayscale=False`), and `labels_offset` subtracted
+  The records are read with tf.data, each image decoded by the dataset's decoder
+  and preprocessed to `image_size` x `image_size` (images of one channel,
+  grayscale already, with `use_grayscale=False`), and `labels_offset` subtracted
   from the labels. For training the records are shuffled (in a buffer of 20
   batches, as research/slim's queue), repeated and every batch is full; for
   evaluation they are read once in order, the last batch possibly smaller.
 
+  Every record is checked (`slim.tools._records`): a record that is not an
+  Example, without a label or with several, with a label outside
+  [labels_offset, num_classes), or whose image cannot be decoded and
+  preprocessed, fails the reading with a `tf.errors.InvalidArgumentError` naming
+  the split, the record (its index in its file) and what is wrong; with
+  `skip_bad_records` it is skipped and counted (`_records.record_counts()`).
+
   Args:
-    dataset: a `slim.dataset.Dataset` with 'image' and 'label' items.
+    dataset: a `slim.dataset.Dataset` of classification Examples ('image/encoded',
+      'image/format', 'image/class/label') with an 'image' item.
     preprocessing_fn: `fn(image, height, width, **options)` from preprocessing_factory.
     image_size: the height and width of the images.
     batch_size: images per batch.
@@ -180,24 +231,27 @@ def image_batches(dataset, preprocessing_fn, image_size, batch_size, labels_offs
     num_preprocessing_threads: parallel preprocessing calls (default 4).
     is_training: shuffle and repeat (default True), or one ordered pass.
     num_prefetch: batches prefetched (default 2).
+    skip_bad_records: skip and count bad records instead of failing (default False).
 
   Returns:
     A `tf.compat.v1.data.Iterator`; `get_next()` gives float32 images
     [batch, size, size, channels] and int64 labels [batch].
   """
-  records = slim.data.dataset_data_provider.make_tf_dataset(
-      dataset, items=['image', 'label'], num_readers=num_readers, shuffle=is_training,
-      num_epochs=None if is_training else 1,
-      shuffle_buffer_size=max(20 * batch_size, 1))
+  shuffle_buffer_size = max(20 * batch_size, 1)
+  records = _records.serialized_records(dataset, num_readers=num_readers,
+                                        is_training=is_training,
+                                        shuffle_buffer_size=shuffle_buffer_size)
 
-  def prepare(item):
-    image = item['image']
+  def decode(record):
+    image = dataset.decoder.decode(record, ['image'])[0]
     # One channel is grayscale already: `use_grayscale` converts RGB images only.
     options = {'use_grayscale': False} if image.shape[-1] == 1 else {}
     image = preprocessing_fn(image, image_size, image_size, **options)
-    label = tf.cast(tf.reshape(item['label'], []), tf.int64) - labels_offset
-    return image, label
+    return tf.ensure_shape(image, [image_size, image_size, None])
 
-  batches = records.map(prepare, num_parallel_calls=num_preprocessing_threads)
-  batches = batches.batch(batch_size, drop_remainder=is_training)
+  batches = _records.checked_batches(
+      records, dataset, decode, batch_size, labels_offset=labels_offset,
+      skip_bad_records=skip_bad_records, is_training=is_training,
+      num_parallel_calls=num_preprocessing_threads,
+      shuffle_buffer_size=shuffle_buffer_size if is_training else 0)
   return slim.data.dataset_data_provider.graph_iterator(batches.prefetch(num_prefetch))

@@ -8,11 +8,14 @@ r"""Downloads and converts a dataset to TFRecords of TF-Example protos.
 
 Datasets: the names of datasets/dataset_factory.py (cifar10, digits, flowers,
 image_folder, imagenet, mnist, visualwakewords). Each converter writes its shards
-in parallel to temporary names renamed when all are complete, then labels.txt
-and dataset_info.json, and prints a summary; a second run finds the dataset and
-stops (--overwrite converts again). Undecodable images stop the run with the
-file's name, or with --skip_bad_images are skipped and counted. Only the flags a
-dataset's converter takes may be given.
+in parallel, then labels.txt and dataset_info.json, into a hidden temporary
+directory of --dataset_dir, renamed into place when all are complete, and prints a
+summary; a second run finds the dataset and stops (--overwrite converts again). A
+failed run (a full disk, a write refused) stops with one line naming the file and
+leaves --dataset_dir as it was, without temporary files; a --dataset_dir that is a
+file or cannot be written is refused before any work. Undecodable images stop the
+run with the file's name, or with --skip_bad_images are skipped and counted. Only
+the flags a dataset's converter takes may be given.
 """
 import importlib
 import inspect

@@ -65,6 +65,12 @@ FLAGS = [
     ]),
     ('dataset', _cli.dataset_flags('test', 'evaluate') + [
         Flag('eval_image_size', None, int, 'image height and width (unset: the network\'s)'),
+        Flag('skip_bad_records', False, bool,
+             'skip bad records (no label or several, a label outside [--labels_offset, '
+             'classes), an image that cannot be decoded or preprocessed) instead of stopping '
+             'at the first with an error naming its split, file and index in the file; the '
+             'metrics then count only the records kept, and each evaluation ends with the '
+             'line "skipped N bad records of the <split> split"'),
     ]),
 ]
 
@@ -106,6 +112,7 @@ def check_flags(flags):
       flags.checkpoint_path):
     raise FlagError('--checkpoint_path=%s must be the directory training writes checkpoints '
                     'to when --eval_interval_secs is given' % flags.checkpoint_path)
+  _common.check_directory('eval_dir', flags.eval_dir)
 
 
 def parse_flags(argv=None):

@@ -13,6 +13,7 @@ from slim.datasets import dataset_factory
 from slim.nets import nets_factory
 from slim.preprocessing import preprocessing_factory
 from slim.tools import _common
+from slim.tools import _records
 from slim.tools import export_lib
 from slim.tools import train_lib
 from slim.tools._cli import FlagError
@@ -64,11 +65,14 @@ class ReportHook(_v1.train.SessionRunHook):
   """At the end of each evaluation, prints the metric values with the global step
   of the checkpoint, appends `{'global_step': step, name: value, ...}` to
   `results`, and an "eval" line to `run_log` (a `RunLog`, or None) naming the
-  checkpoint `checkpoint_fn()` gives."""
+  checkpoint `checkpoint_fn()` gives. With `record_counts` (a
+  `_records.RecordCounts`), also prints the bad records skipped and the records
+  kept, and adds 'skipped_bad_records' to the results."""
 
   def __init__(self, names_to_values, global_step, results, run_log=None,
-               checkpoint_fn=lambda: None):
+               checkpoint_fn=lambda: None, record_counts=None):
     self._names_to_values = names_to_values
+    self._record_counts = record_counts
     self._global_step = global_step
     self.results = results
     self._run_log = run_log
@@ -80,6 +84,11 @@ class ReportHook(_v1.train.SessionRunHook):
     self.results.append(dict(values, global_step=int(step)))
     print('global step %d: %s' % (step, ', '.join(
         '%s = %.4f' % (name, value) for name, value in sorted(values.items()))))
+    if self._record_counts is not None:
+      skipped, kept = session.run([self._record_counts.skipped, self._record_counts.kept])
+      self.results[-1]['skipped_bad_records'] = int(skipped)
+      print('skipped %d bad records of the %s split (--skip_bad_records): the metrics count '
+            'only the %d records kept' % (skipped, self._record_counts.split, kept))
     sys.stdout.flush()
     if self._run_log is not None:
       self._run_log.evaluation(int(step), values, checkpoint=self._checkpoint_fn())
@@ -126,7 +135,8 @@ def evaluate(flags):
 
   Returns:
     A list with one dict per evaluation: {'global_step': step, 'eval/Accuracy':
-    value, 'eval/Recall_5': value}.
+    value, 'eval/Recall_5': value}, and 'skipped_bad_records' with
+    --skip_bad_records.
   """
   with tf.Graph().as_default():
     global_step = slim.get_or_create_global_step()
@@ -146,7 +156,7 @@ def evaluate(flags):
         dataset, preprocessing_fn, flags.eval_image_size or network_fn.default_image_size,
         flags.batch_size, labels_offset=flags.labels_offset,
         num_preprocessing_threads=flags.num_preprocessing_threads,
-        is_training=False).get_next()
+        is_training=False, skip_bad_records=flags.skip_bad_records).get_next()
 
     # The model, what to restore, and the metrics.
     logits, _ = network_fn(images)
@@ -159,6 +169,11 @@ def evaluate(flags):
       check_checkpoint_fits(flags, checkpoint_path, dataset.num_classes - flags.labels_offset,
                             images)
     restored = variables_to_restore(flags.moving_average_decay, global_step)
+    if checkpoint_path and flags.moving_average_decay:
+      checkpoints.check_restorable(
+          '--checkpoint_path', checkpoint_path, restored,
+          advice='--moving_average_decay evaluates the moving averages that training kept '
+          'with --moving_average_decay: evaluate this checkpoint without it')
     names_to_values, names_to_updates = metric_ops(logits, labels)
     summary_op = _v1.summary.merge([_common.scalar_summary(name, value)
                                     for name, value in sorted(names_to_values.items())])
@@ -167,14 +182,14 @@ def evaluate(flags):
     report = ReportHook(
         names_to_values, global_step, results, run_log,
         checkpoint_fn=lambda: checkpoint_path or tf.train.latest_checkpoint(
-            flags.checkpoint_path))
+            flags.checkpoint_path), record_counts=_records.record_counts())
     evaluation = dict(num_evals=num_batches(dataset.num_samples, flags.batch_size,
                                             flags.max_num_batches),
                       eval_op=list(names_to_updates.values()), summary_op=summary_op,
                       variables_to_restore=restored, hooks=[report])
 
     # Evaluate.
-    with run_log:
+    with run_log, _common.naming_damaged_records(dataset):
       if flags.eval_interval_secs is None:
         _v1.logging.info('Evaluating %s', checkpoint_path)
         slim.evaluation.evaluate_once(flags.master, checkpoint_path, flags.eval_dir,

@@ -98,6 +98,12 @@ FLAGS = [
                                     '--num_clones x --batch_size images)'),
         Flag('train_image_size', None, int, 'image height and width (unset: the network\'s)'),
         Flag('max_number_of_steps', None, int, 'stop at this global step (unset: never)'),
+        Flag('skip_bad_records', False, bool,
+             'skip bad records (no label or several, a label outside [--labels_offset, '
+             'classes), an image that cannot be decoded or preprocessed) instead of stopping '
+             'at the first with an error naming its split, file and index in the file; the '
+             'records skipped are counted, with a warning line on stderr each time the count '
+             'reaches a power of two (each epoch counts them again)'),
     ]),
     ('fine-tuning', [
         Flag('checkpoint_path', None, str,
@@ -195,9 +201,7 @@ def check_flags(flags):
                         flags.labels_offset)
   _common.check_model(flags.model_name, flags.preprocessing_name, flags.train_image_size,
                       'train_image_size')
-  if tf.io.gfile.isdir(flags.train_dir) and tf.train.latest_checkpoint(flags.train_dir):
-    _common.check_readable('train_dir', flags.train_dir,
-                           'remove its files to resume from the checkpoint before it')
+  _common.check_directory('train_dir', flags.train_dir)
   if flags.checkpoint_path is not None:  # a name becomes the downloaded checkpoint's path
     flags.checkpoint_path = _common.check_checkpoint('checkpoint_path', flags.checkpoint_path)
 

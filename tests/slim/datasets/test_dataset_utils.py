@@ -2,6 +2,7 @@
 import contextlib
 import io
 import os
+import socket
 import tarfile
 
 import numpy as np
@@ -104,3 +105,20 @@ def test_download_url_prints_progress_then_the_size(tmp_path, capsys):
   assert lines[-1] == 'Successfully downloaded source.bin (%d bytes).' % (3 << 20)
   # Quick: no line before the final one (every PROGRESS_SECS seconds at most).
   assert len(lines) == 2 and lines[0].startswith('>> Downloading source.bin: MB 3.0/3.0'), lines
+
+
+def test_download_url_names_the_url_when_the_server_is_unreachable(tmp_path, monkeypatch):
+  with socket.socket() as probe:  # a port nothing listens on
+    probe.bind(('127.0.0.1', 0))
+    url = 'http://127.0.0.1:%d/flower_photos.tgz' % probe.getsockname()[1]
+  with pytest.raises(OSError, match=r'^could not download %s: .*refused.*; check the network \(or '
+                                    r'put flower_photos.tgz in .*/out yourself\) and rerun$' % url):
+    dataset_utils.download_url(url, str(tmp_path / 'out'))
+  with socket.socket() as silent:  # accepts, never answers
+    silent.bind(('127.0.0.1', 0))
+    silent.listen(1)
+    monkeypatch.setattr(dataset_utils, 'DOWNLOAD_TIMEOUT_SECS', 0.5)
+    with pytest.raises(OSError, match=r'^could not download .*: timed out'):
+      dataset_utils.download_url('http://127.0.0.1:%d/x.tgz' % silent.getsockname()[1],
+                                 str(tmp_path / 'out'))
+  assert os.listdir(tmp_path / 'out') == []

@@ -180,7 +180,7 @@ def test_image_batches_of_the_digits(digits_dir):
   dataset = dataset_factory.get_dataset('digits', 'test', digits_dir)
   preprocessing_fn = preprocessing_factory.get_preprocessing('lenet')
   with tf.Graph().as_default(), _v1.Session() as sess:
-    train_batches = _common.image_batches(dataset, preprocessing_fn, 24, 8, labels_offset=1,
+    train_batches = _common.image_batches(dataset, preprocessing_fn, 24, 8,
                                           is_training=True).get_next()
     eval_batches = _common.image_batches(dataset, preprocessing_fn, 28, 100,
                                          is_training=False).get_next()
@@ -196,7 +196,7 @@ def test_image_batches_of_the_digits(digits_dir):
     assert eval_batches[0].shape.as_list() == [None, 28, 28, 1]
     images, labels = sess.run(train_batches)
     assert images.dtype == np.float32 and -1 <= images.min() and images.max() < 1
-    assert labels.dtype == np.int64 and labels.min() >= -1 and labels.max() <= 8
+    assert labels.dtype == np.int64 and labels.min() >= 0 and labels.max() <= 9
     sizes, all_labels = [], []
     while True:
       try:
