@@ -21,6 +21,7 @@ Example:
     final_loss = slim.learning.train(train_op, '/tmp/model', number_of_steps=1000,
                                      log_every_n_steps=100)
 """
+import contextlib
 import numbers
 import sys
 import time
@@ -29,7 +30,10 @@ import tensorflow as tf
 
 from slim import _checks
 from slim.training import _chief_services
+from slim.training import checkpoints as _checkpoints
+from slim.training import divergence as _divergence
 from slim.training import progress as _progress_lib
+from slim.training import train_dir as _train_dir
 from slim.training import training as _training
 
 __all__ = [
@@ -305,6 +309,13 @@ def train(train_op,
   aggregated synchronously across replicas; otherwise updates are asynchronous.
   An `AbortedError` (a server of the cluster restarted) restarts the session.
 
+  The chief holds `logdir` while it trains (a second trainer there fails with
+  `slim.training.train_dir.TrainDirInUseError`), removes what an interrupted save
+  left, resumes from the newest readable checkpoint (skipping a truncated one,
+  rebuilding a corrupt `checkpoint` state file), and checks that the checkpoint
+  holds this graph's variables with their shapes before restoring it. When the
+  checkpoint it resumes from reached `number_of_steps`, nothing is trained.
+
   Args:
     train_op: the tensor from `create_train_op`: applies the gradients, returns the loss.
     logdir: where checkpoints and summaries go; None writes nothing.
@@ -346,21 +357,41 @@ def train(train_op,
     The loss of the last step, or None if no step ran.
 
   Raises:
-    ValueError: `train_op` is None; `logdir` is None with `summary_op`, `saver` or
+    ValueError: `logdir` holds checkpoints of another graph, or none readable;
+      `train_op` is None; `logdir` is None with `summary_op`, `saver` or
       `trace_every_n_steps`; `number_of_steps` is not positive; `startup_delay_steps`
       is not 0 with `sync_optimizer`; an argument has the wrong type.
     RuntimeError: the model is not ready after initialization (e.g. `init_op=None`
       with uninitialized variables).
+    slim.training.divergence.LossDivergedError: the loss became NaN or infinite
+      (with `create_train_op`'s `check_numerics`); that step was not applied.
   """
   sync_optimizer = _check_train_arguments(
       train_op, logdir, train_step_fn, log_every_n_steps, number_of_steps, summary_op, saver,
       trace_every_n_steps, startup_delay_steps, sync_optimizer, init_fn, session_wrapper)
 
   graph = graph or _v1.get_default_graph()
-  with graph.as_default():
+  with contextlib.ExitStack() as stack, graph.as_default():
+    checkpoint = None
+    if is_chief and logdir:
+      stack.enter_context(_train_dir.TrainDirLock(logdir))
+      _train_dir.remove_stale_temporaries(logdir)
+      checkpoint = _train_dir.recover_checkpoint_state(logdir)
     if global_step is None:
       global_step = _v1.train.get_or_create_global_step()
-    saver = saver or _v1.train.Saver()
+    if checkpoint:  # a resume: the graph must be the one that was saved
+      _checkpoints.check_restorable(
+          'train', checkpoint, {_checkpoints.variable_name(v): v
+                                for v in _v1.global_variables()},
+          require_all=saver is None,
+          advice='The logdir %s holds the checkpoints of another model: train this one in '
+          'another logdir.' % logdir)
+    if saver is None:
+      saver = _v1.train.Saver(save_relative_paths=True)
+      if checkpoint:  # max_to_keep counts the checkpoints of earlier runs too
+        with _checkpoints.quiet_deprecations():
+          saver.recover_last_checkpoints(_train_dir.latest_readable_checkpoint(
+              logdir, log=False)[1])
     init_op, ready_op, local_init_op, ready_for_local_init_op = _init_ops(
         init_op, ready_op, local_init_op, sync_optimizer, is_chief)
     if summary_op is _USE_DEFAULT:
@@ -398,11 +429,16 @@ def train(train_op,
                                               max_wait_secs=7200)
 
     def train_steps(sess, coord):
-      if services is not None:
-        services.start(sess)
-      elif not is_chief and startup_delay_steps > 0:
+      if not is_chief and startup_delay_steps > 0:
         _wait_for_step(sess, global_step, min(startup_delay_steps, number_of_steps or sys.maxsize))
       total_loss = None
+      if (checkpoint and number_of_steps and  # a resume of a finished training
+          _v1.train.global_step(sess, global_step) >= number_of_steps):
+        _logging.info('The global step is already %d (number_of_steps=%d): nothing to train.',
+                      _v1.train.global_step(sess, global_step), number_of_steps)
+        return None
+      if services is not None:
+        services.start(sess)
       try:
         while not coord.should_stop():
           total_loss, should_stop = train_step_fn(sess, train_op, global_step, train_step_kwargs)
@@ -413,6 +449,12 @@ def train(train_op,
             break
       except tf.errors.OutOfRangeError as error:
         _logging.info('Caught OutOfRangeError. Stopping Training. %s', error)
+      except tf.errors.InvalidArgumentError as error:
+        if not _divergence.is_check_numerics_error(error):
+          raise
+        raise _divergence.LossDivergedError(
+            'train', _v1.train.global_step(sess, global_step) + 1,
+            tf.train.latest_checkpoint(logdir) if logdir else None) from None
       if services is not None:
         _logging.info('Finished training! Saving model to disk.')
         services.save(sess)
@@ -434,6 +476,8 @@ def _init_ops(init_op, ready_op, local_init_op, sync_optimizer, is_chief):
       init_op = _v1.global_variables_initializer()
     if ready_op is _USE_DEFAULT:
       ready_op = _v1.report_uninitialized_variables()
+      # Not an error if a failure comes before the session runs it.
+      getattr(ready_op, 'mark_used', lambda: None)()
     if local_init_op is _USE_DEFAULT:
       local_init_op = tf.group(_v1.local_variables_initializer(), _v1.tables_initializer())
     ready_for_local_init_op = None
@@ -461,22 +505,21 @@ def _run_session(create_session, session_wrapper, sync, train_steps, services,
   threads, sync_threads = [], []
   total_loss = None
   try:
-    with coord.stop_on_exception():
-      _logging.info('Starting Session.')
-      sess = session
-      if session_wrapper is not None:
-        _logging.info('Wrapping session with wrapper function: %s', session_wrapper)
-        sess = session_wrapper(session)
-      for runner in _v1.get_collection(_v1.GraphKeys.QUEUE_RUNNERS):
-        threads.extend(runner.create_threads(session, coord=coord, daemon=True, start=True))
-      _logging.info('Starting Queues.')
-      if sync is not None:
-        chief_queue_runners, init_tokens_op = sync
-        for runner in chief_queue_runners:
-          sync_threads.extend(runner.create_threads(session, coord=sync_coord, daemon=True,
-                                                    start=True))
-        sess.run(init_tokens_op)
-      total_loss = train_steps(sess, coord)
+    _logging.info('Starting Session.')
+    sess = session
+    if session_wrapper is not None:
+      _logging.info('Wrapping session with wrapper function: %s', session_wrapper)
+      sess = session_wrapper(session)
+    for runner in _v1.get_collection(_v1.GraphKeys.QUEUE_RUNNERS):
+      threads.extend(runner.create_threads(session, coord=coord, daemon=True, start=True))
+    _logging.info('Starting Queues.')
+    if sync is not None:
+      chief_queue_runners, init_tokens_op = sync
+      for runner in chief_queue_runners:
+        sync_threads.extend(runner.create_threads(session, coord=sync_coord, daemon=True,
+                                                  start=True))
+      sess.run(init_tokens_op)
+    total_loss = train_steps(sess, coord)
   finally:
     coord.request_stop()
     sync_coord.request_stop()

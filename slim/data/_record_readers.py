@@ -87,6 +87,41 @@ def check_tfrecord_files(owner, data_files, compression_type='', max_files=64):
                        "matching reader" % (owner, path))
 
 
+def find_damaged_tfrecord(data_files):
+  """`(file, byte offset, reason)` of the first damaged record of `data_files`, or None.
+
+  Walks the record headers only (length and its checksum), so it finds a
+  truncated file or a corrupt header quickly, not a corrupt payload.
+  """
+  for path in data_files:
+    size = tf.io.gfile.stat(path).length
+    offset = 0
+    with tf.io.gfile.GFile(path, 'rb') as f:
+      while offset < size:
+        f.seek(offset)
+        header = f.read(12)
+        if len(header) < 12:
+          return path, offset, 'the file ends inside a record header (truncated)'
+        if _masked_crc32c(header[:8]) != int.from_bytes(header[8:], 'little'):
+          return path, offset, 'the record header is corrupt'
+        end = offset + int.from_bytes(header[:8], 'little') + _TFRECORD_FRAMING_BYTES
+        if end > size:
+          return path, offset, 'the file ends inside the record starting there (truncated)'
+        offset = end
+  return None
+
+
+def describe_damage(data_sources):
+  """A message naming the first damaged record of `data_sources` that
+  `find_damaged_tfrecord` finds (after a `tf.errors.DataLossError`), or None."""
+  damaged = find_damaged_tfrecord(get_data_files(data_sources))
+  if damaged is None:
+    return None
+  path, offset, reason = damaged
+  return ('%s is damaged at byte %d: %s; re-create it (e.g. with download_and_convert_data)'
+          % (path, offset, reason))
+
+
 def check_not_all_empty(owner, data_files):
   """Raises a ValueError if every file is empty (repeating them would never end)."""
   if all(tf.io.gfile.stat(path).length == 0 for path in data_files):

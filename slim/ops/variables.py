@@ -390,6 +390,9 @@ def assign_from_checkpoint_fn(model_path, var_list, ignore_missing_vars=False,
 
   Raises:
     ValueError: `var_list` is empty.
+    tf.errors.InvalidArgumentError (from the function returned): a variable
+      whose shape or dtype differs from the checkpoint's, unless
+      `reshape_variables`.
   """
   if not var_list:
     raise ValueError('assign_from_checkpoint_fn: var_list cannot be empty.')
@@ -409,8 +412,19 @@ def assign_from_checkpoint_fn(model_path, var_list, ignore_missing_vars=False,
     tf.compat.v1.logging.warning('No Variables to restore')
     return None
   saver = tf.compat.v1.train.Saver(var_list, reshape=reshape_variables)
+  if not isinstance(var_list, dict):
+    var_list = {get_variable_full_name(var): var for var in var_list}
 
   def callback(session):
+    if not reshape_variables:  # the restore would silently keep the checkpoint's shape
+      from slim.training import checkpoints  # pylint: disable=import-outside-toplevel
+      try:
+        checkpoints.check_restorable('assign_from_checkpoint_fn', model_path, var_list,
+                                     require_all=False,
+                                     advice='Pass reshape_variables=True to reshape values '
+                                     'of as many elements.')
+      except ValueError as error:
+        raise tf.errors.InvalidArgumentError(None, None, str(error)) from None
     saver.restore(session, model_path)
 
   return callback

@@ -14,7 +14,9 @@ TF_CPP_MIN_LOG_LEVEL is set. A tool's console entry point is
 `console_main(argv=None)` returning `run(prog, main, argv)`, the exit status: a
 `FlagError` prints one line on stderr and gives 2; a `ValueError`, `OSError`,
 `ImportError` or TensorFlow runtime error met later prints one line and gives 1;
-no traceback either way.
+an interrupt (Ctrl-C) prints one line and gives 130. Their traceback is shown
+too with `--verbosity=1` or more, or with the environment variable
+SLIM_TRACEBACK=1. Any other exception is a bug: its traceback is always shown.
 """
 import argparse
 import collections
@@ -25,6 +27,7 @@ import re
 import sys
 import tempfile
 import textwrap
+import traceback
 
 from absl import flags as absl_flags
 
@@ -36,6 +39,9 @@ REQUIRED = object()
 
 # The environment variable that TensorFlow's C++ logging reads.
 TF_CPP_LOG_LEVEL = 'TF_CPP_MIN_LOG_LEVEL'
+# Set to 1, it makes every error of a tool show its Python traceback.
+TRACEBACK_VARIABLE = 'SLIM_TRACEBACK'
+_tracebacks = {'verbosity': False}  # whether the parsed --verbosity asks for them
 
 
 class FlagError(ValueError):
@@ -49,7 +55,8 @@ Flag = collections.namedtuple('Flag', ['name', 'default', 'type', 'help', 'choic
 LOGGING_FLAGS = [
     Flag('verbosity', 0, int,
          'logging level: -1 warnings only, 0 progress (INFO), 1 and more also TensorFlow\'s '
-         'C++ log lines, hidden otherwise (or set %s=0); short -v' % TF_CPP_LOG_LEVEL),
+         'C++ log lines, hidden otherwise (or set %s=0), and the Python traceback of an error '
+         '(or set %s=1); short -v' % (TF_CPP_LOG_LEVEL, TRACEBACK_VARIABLE)),
     Flag('logtostderr', False, bool, 'log to stderr (the tools always do)'),
     Flag('alsologtostderr', False, bool, 'log to stderr as well (the tools always do)'),
     Flag('log_dir', '', str, 'also append the log to <log_dir>/<tool>.log'),
@@ -146,6 +153,8 @@ def help_text(prog, description, sections, full=False, positional=None):
   if not full:
     lines.append('--helpfull shows absl\'s logging flags too (--verbosity, --alsologtostderr, '
                  '...); --flagfile=FILE reads flags from FILE.')
+  lines.append('An error prints one line and exits with status 1 (2 for a flag); %s=1 adds '
+               'its Python traceback.' % TRACEBACK_VARIABLE)
   return '\n'.join(lines).rstrip() + '\n'
 
 
@@ -208,6 +217,7 @@ def parse_flags(prog, description, sections, check_flags=None, argv=None, positi
       if flag.default is REQUIRED and values[flag.name] is None:
         raise FlagError('--%s is required: %s' % (flag.name, flag.help))
   namespace = argparse.Namespace(**values)
+  _tracebacks['verbosity'] = namespace.verbosity >= 1
   if positional is not None:
     namespace.positional = remaining
   if check_flags is not None:
@@ -294,6 +304,15 @@ def _one_line(prog, error, suffix=''):
   sys.stderr.write('%s: error: %s%s\n' % (prog, ' '.join(str(error).split('\n')), suffix))
 
 
+def _show_traceback():
+  if _tracebacks['verbosity'] or os.environ.get(TRACEBACK_VARIABLE, '0') not in ('', '0'):
+    traceback.print_exc()
+
+
+# The message of a failed tf.debugging.Assert in a runtime error's text.
+_ASSERTION = re.compile(r'assertion failed: \[(.+?)\](?: \[\[| \[Op:|$)')
+
+
 def _op_error_text(error):
   """The message of a TensorFlow runtime error without the Python stack of the
   graph node it names ('Detected at node ... (most recent call last): ...')."""
@@ -312,27 +331,40 @@ def run(prog, main, argv=None):
   """Runs `main(argv)` as a console command; returns the exit status.
 
   0 when `main` returns; 2 on a `FlagError`; 1 on another `ValueError`, an
-  `OSError`, an `ImportError` or a TensorFlow runtime error (`tf.errors.OpError`).
-  Errors are printed as one line `prog: error: message` on stderr.
+  `OSError`, an `ImportError` or a TensorFlow runtime error (`tf.errors.OpError`);
+  130 on an interrupt. These print one line `prog: error: message` on stderr
+  (after their traceback with --verbosity >= 1 or SLIM_TRACEBACK=1); other
+  exceptions propagate with their traceback.
 
   Args:
     prog: the command's name.
     main: `main(argv)` of the tool.
     argv: the flags (default None: the command line).
   """
+  _tracebacks['verbosity'] = False
   try:
     main(argv)
   except FlagError as error:
+    _show_traceback()
     _one_line(prog, error, ' (see --help)')
     return 2
   except (ValueError, OSError, ImportError) as error:
+    _show_traceback()
     _one_line(prog, error)
     return 1
+  except KeyboardInterrupt:
+    _show_traceback()
+    _one_line(prog, 'interrupted')
+    return 130
   except Exception as error:  # pylint: disable=broad-except
     tf = sys.modules.get('tensorflow')
     if tf is None or not isinstance(error, tf.errors.OpError):
       raise
-    # A fault TensorFlow's runtime met (a corrupt or missing file, a dead peer).
-    _one_line(prog, '%s: %s' % (type(error).__name__, _op_error_text(error)))
+    # A fault TensorFlow's runtime met (a corrupt or missing file, a dead peer), or a
+    # check of the graph's (tf.debugging.Assert): its message alone.
+    _show_traceback()
+    text = _op_error_text(error)
+    assertion = _ASSERTION.search(text)
+    _one_line(prog, assertion.group(1) if assertion else '%s: %s' % (type(error).__name__, text))
     return 1
   return 0

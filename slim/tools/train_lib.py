@@ -3,6 +3,7 @@ schedules and optimizers, model_deploy clones of a network with their losses and
 summaries, and `train(flags)`, the tool's work after its flags are checked."""
 import collections
 import contextlib
+import json
 import os
 
 import tensorflow as tf
@@ -18,9 +19,12 @@ from slim.tools.train_image_classifier import DECAY_TYPES
 from slim.tools.train_image_classifier import FLAGS
 from slim.tools.train_image_classifier import OPTIMIZER_FLAGS
 from slim.tools.train_image_classifier import OPTIMIZERS
+from slim.training import checkpoints
+from slim.training import divergence
 from slim.training import progress as progress_lib
 from slim.training import restore
 from slim.training import run_log as run_log_lib
+from slim.training import train_dir as train_dir_lib
 
 __all__ = ['RUN_LOG_FILENAME', 'TrainingGraph', 'build_train_tensor', 'build_training_graph', 'configure_learning_rate',
            'configure_optimizer', 'export_saved_model', 'make_clone_fn', 'reporting_train_step', 'summarize_clone',
@@ -29,6 +33,9 @@ __all__ = ['RUN_LOG_FILENAME', 'TrainingGraph', 'build_train_tensor', 'build_tra
 _v1 = tf.compat.v1
 _DEFAULTS = _cli.defaults(FLAGS)
 RUN_LOG_FILENAME = 'run_log.jsonl'
+# The flags that decide the variables of the network a train_dir holds.
+_NETWORK_FLAGS = ('model_name', 'dataset_name', 'labels_offset', 'use_grayscale',
+                  'train_image_size')
 
 # What `build_training_graph` builds; `global_batch_size` is --batch_size x --num_clones.
 TrainingGraph = collections.namedtuple('TrainingGraph', [
@@ -183,11 +190,13 @@ def build_train_tensor(clones, optimizer, global_step, variables_to_train, updat
 
   Returns:
     `(train_tensor, total_loss)`: the total loss, computed after the update
-    (named 'train_op'), and the total loss tensor.
+    (named 'train_op'), and the total loss tensor. A NaN or infinite loss fails
+    the step before its update (`slim.training.divergence.check_loss`).
   """
   total_loss, grads_and_vars = model_deploy.optimize_clones(clones, optimizer,
                                                             var_list=variables_to_train)
-  grad_updates = optimizer.apply_gradients(grads_and_vars, global_step=global_step)
+  with tf.control_dependencies([divergence.check_loss(total_loss)]):
+    grad_updates = optimizer.apply_gradients(grads_and_vars, global_step=global_step)
   with tf.control_dependencies([tf.group(*(list(update_ops) + [grad_updates]))]):
     train_tensor = tf.identity(total_loss, name='train_op')
   return train_tensor, total_loss
@@ -243,7 +252,7 @@ def build_training_graph(flags):
         flags.batch_size, labels_offset=flags.labels_offset,
         num_readers=flags.num_readers,
         num_preprocessing_threads=flags.num_preprocessing_threads,
-        num_prefetch=2 * flags.num_clones)
+        num_prefetch=2 * flags.num_clones, skip_bad_records=flags.skip_bad_records)
 
   # The clones, and the summaries of the first one.
   clone_fn = make_clone_fn(network_fn, num_classes, flags.label_smoothing,
@@ -298,12 +307,18 @@ def build_training_graph(flags):
 
 
 def train(flags):
-  """Trains as the checked `flags` of train_image_classifier say. The chief also
-  appends a run log (`run_log.jsonl`) to --train_dir: the run's flags, versions
-  and machine, then a "step" line per progress line.
+  """Trains as the checked `flags` of train_image_classifier say. The chief holds
+  --train_dir (a second trainer there is refused), resumes from its newest
+  readable checkpoint, checks that it fits the network, and appends a run log
+  (`run_log.jsonl`): the run's flags, versions and machine, then a "step" line per
+  progress line.
 
   Returns:
-    The total loss of the last step.
+    The total loss of the last step (None when nothing was left to train).
+
+  Raises:
+    ValueError: the loss diverged, the data is damaged, or --train_dir holds the
+      checkpoints of another network.
   """
   if flags.clone_on_cpu:
     _v1.logging.info('Clones on the CPU, split into %d logical devices',
@@ -312,36 +327,88 @@ def train(flags):
     _v1.logging.info('No GPU visible: the clones run on the CPU (--clone_on_cpu splits it '
                      'into --num_clones devices)')
   tf.config.set_soft_device_placement(True)  # GPU clones fall back to the CPU without GPUs
-  tf.io.gfile.makedirs(flags.train_dir)
-  used_flags = _cli.tool_flags(flags, FLAGS)
   is_chief = flags.task == 0
+  total_loss = None
   with contextlib.ExitStack() as stack:
+    checkpoint = None
+    if is_chief:
+      stack.enter_context(train_dir_lib.TrainDirLock(flags.train_dir, '--train_dir'))
+      train_dir_lib.remove_stale_temporaries(flags.train_dir)
+      checkpoint = train_dir_lib.recover_checkpoint_state(flags.train_dir)
+    if not (checkpoint and _finished(flags, checkpoint)):
+      total_loss = _train(flags, is_chief, checkpoint, stack)
+  if flags.export_saved_model_dir and is_chief:
+    export_saved_model(flags)
+  return total_loss
+
+
+def _finished(flags, checkpoint):
+  """Whether the checkpoint reached --max_number_of_steps (then says so)."""
+  step = checkpoints.checkpoint_step(checkpoint)
+  if flags.max_number_of_steps is None or step < flags.max_number_of_steps:
+    return False
+  print('%s is at global step %d, --max_number_of_steps=%d: nothing to train (raise '
+        '--max_number_of_steps to train on)' % (checkpoint, step, flags.max_number_of_steps))
+  return True
+
+
+def _check_resumable(flags, checkpoint):
+  """Checks that the checkpoint of --train_dir holds the variables of this graph."""
+  previous = os.path.join(flags.train_dir, 'flags.json')
+  differ = ''
+  if tf.io.gfile.exists(previous):
+    with tf.io.gfile.GFile(previous) as f:
+      trained = json.load(f)
+    differ = ', '.join('--%s=%s (now %s)' % (name, trained.get(name), getattr(flags, name))
+                       for name in _NETWORK_FLAGS if trained.get(name) != getattr(flags, name))
+    differ = ' It was trained with %s.' % differ if differ else ''
+  checkpoints.check_restorable(
+      '--train_dir', checkpoint,
+      {checkpoints.variable_name(v): v for v in _v1.global_variables()},
+      advice='--train_dir=%s holds the checkpoints of another network or training.%s Resume '
+      'with the flags it was trained with, or give a new --train_dir.' % (flags.train_dir,
+                                                                          differ))
+
+
+def _train(flags, is_chief, checkpoint, stack):
+  """Builds the graph and trains it; the chief writes flags.json and the run log."""
+  with tf.Graph().as_default():
+    graph = build_training_graph(flags)
+    if checkpoint:
+      _check_resumable(flags, checkpoint)
     run_log = None
     if is_chief:
+      used_flags = _cli.tool_flags(flags, FLAGS)
       _cli.write_json(os.path.join(flags.train_dir, 'flags.json'), used_flags)
       run_log = stack.enter_context(run_log_lib.RunLog(os.path.join(flags.train_dir,
                                                                     RUN_LOG_FILENAME)))
       run_log.run_info(used_flags)
-    with tf.Graph().as_default():
-      graph = build_training_graph(flags)
-      train_step_fn = slim.learning.train_step
-      if flags.log_every_n_steps:
-        progress = progress_lib.Progress(
-            label='global', unit='step', total=flags.max_number_of_steps,
-            examples_per_step=graph.global_batch_size, every_n=flags.log_every_n_steps,
-            run_log=run_log)
-        train_step_fn = reporting_train_step(progress, graph.learning_rate)
-      total_loss = slim.learning.train(
-          graph.train_tensor, logdir=flags.train_dir, master=flags.master, is_chief=is_chief,
-          init_fn=graph.init_fn, summary_op=graph.summary_op,
-          number_of_steps=flags.max_number_of_steps,
-          log_every_n_steps=0,  # the progress lines are train_step_fn's
-          train_step_fn=train_step_fn, save_summaries_secs=flags.save_summaries_secs,
-          save_interval_secs=flags.save_interval_secs,
-          sync_optimizer=graph.optimizer if flags.sync_replicas else None)
-  if flags.export_saved_model_dir and is_chief:
-    export_saved_model(flags)
-  return total_loss
+    train_step_fn = slim.learning.train_step
+    if flags.log_every_n_steps:
+      progress = progress_lib.Progress(
+          label='global', unit='step', total=flags.max_number_of_steps,
+          examples_per_step=graph.global_batch_size, every_n=flags.log_every_n_steps,
+          run_log=run_log)
+      train_step_fn = reporting_train_step(progress, graph.learning_rate)
+    dataset = dataset_factory.get_dataset(flags.dataset_name, flags.dataset_split_name,
+                                          flags.dataset_dir)
+    try:
+      with _common.naming_damaged_records(dataset):
+        return slim.learning.train(
+            graph.train_tensor, logdir=flags.train_dir, master=flags.master,
+            is_chief=is_chief, init_fn=graph.init_fn, summary_op=graph.summary_op,
+            number_of_steps=flags.max_number_of_steps,
+            log_every_n_steps=0,  # the progress lines are train_step_fn's
+            train_step_fn=train_step_fn, save_summaries_secs=flags.save_summaries_secs,
+            save_interval_secs=flags.save_interval_secs,
+            sync_optimizer=graph.optimizer if flags.sync_replicas else None)
+    except divergence.LossDivergedError as error:
+      raise ValueError(
+          'the loss is NaN or infinite at global step %s; training stopped and this step was '
+          'not applied nor saved (%s). Lower --learning_rate (now %g), or check the data'
+          % (error.step, 'the last checkpoint is %s' % error.last_checkpoint
+             if error.last_checkpoint else 'no checkpoint was written',
+             flags.learning_rate)) from None
 
 
 def export_saved_model(flags):

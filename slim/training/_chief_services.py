@@ -14,6 +14,7 @@ import time
 import tensorflow as tf
 
 from slim import _files
+from slim.training import train_dir
 
 _v1 = tf.compat.v1
 _logging = _v1.logging
@@ -100,7 +101,8 @@ class ChiefServices(object):
 
   def save(self, sess):
     """Saves a checkpoint `model.ckpt-<global step>` and logs it in the events."""
-    self._saver.save(sess, self.save_path, global_step=self._global_step)
+    with train_dir.saving_checkpoint(os.path.dirname(self.save_path)):
+      self._saver.save(sess, self.save_path, global_step=self._global_step)
     if self._writer is not None:
       self._writer.add_session_log(
           _v1.SessionLog(status=_v1.SessionLog.CHECKPOINT, checkpoint_path=self.save_path),

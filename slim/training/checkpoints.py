@@ -21,8 +21,9 @@ import time
 import tensorflow as tf
 
 from slim.ops import variables as variables_lib
+from slim.training import train_dir
 
-__all__ = ['CheckpointWriter', 'assign_from_checkpoint', 'checkpoint_step',
+__all__ = ['CheckpointWriter', 'assign_from_checkpoint', 'check_restorable', 'checkpoint_step',
            'new_checkpoints', 'resolve_checkpoint', 'variable_name']
 
 
@@ -81,7 +82,7 @@ def assign_from_checkpoint(function, checkpoint_path, names_to_variables):
     names_to_variables: dict from checkpoint name to variable.
 
   Raises:
-    ValueError: a name is missing from the checkpoint, or its shape differs.
+    ValueError: a name is missing from the checkpoint, or its shape or dtype differs.
   """
   reader = tf.train.load_checkpoint(checkpoint_path)
   shapes = reader.get_variable_to_shape_map()
@@ -90,12 +91,59 @@ def assign_from_checkpoint(function, checkpoint_path, names_to_variables):
     raise ValueError('%s: the checkpoint %s lacks %d variable(s): %s'
                      % (function, checkpoint_path, len(missing), ', '.join(missing[:10])
                         + (', ...' if len(missing) > 10 else '')))
+  check_restorable(function, checkpoint_path, names_to_variables)
   for name, var in names_to_variables.items():
-    if list(shapes[name]) != var.shape.as_list():
-      raise ValueError('%s: variable %s has shape %s here but %s in the checkpoint %s'
-                       % (function, name, var.shape.as_list(), shapes[name],
-                          checkpoint_path))
     var.assign(reader.get_tensor(name))
+
+
+def _base_dtype(var):
+  return tf.as_dtype(var.dtype).base_dtype
+
+
+def check_restorable(function, checkpoint_path, names_to_variables, require_all=True,
+                     advice=''):
+  """Checks, before a restore, that the checkpoint holds each variable by its name
+  with its shape and dtype (a graph-mode restore would silently give a variable
+  the checkpoint's shape).
+
+  Args:
+    function: the caller's name, for errors.
+    checkpoint_path: a checkpoint file prefix.
+    names_to_variables: dict from checkpoint name to variable (or a list of
+      partitions of one variable).
+    require_all: whether a name missing from the checkpoint is an error (default
+      True); otherwise only the names present are compared.
+    advice: a sentence ending the error: how to fix it.
+
+  Raises:
+    ValueError: no checkpoint at `checkpoint_path`; or the first difference,
+      naming the variable, both shapes or dtypes, and how many variables differ.
+  """
+  try:
+    reader = tf.train.load_checkpoint(checkpoint_path)
+  except tf.errors.NotFoundError:
+    raise ValueError('%s: there is no checkpoint at %s (expected a file prefix such as '
+                     'model.ckpt-1000, with its .index file)' % (function, checkpoint_path)
+                     ) from None
+  shapes, dtypes = reader.get_variable_to_shape_map(), reader.get_variable_to_dtype_map()
+  problems = []
+  for name, var in sorted(names_to_variables.items()):
+    var = var[0] if isinstance(var, (list, tuple)) else var
+    slice_info = getattr(var, '_save_slice_info', None)  # pylint: disable=protected-access
+    shape = list(slice_info.full_shape) if slice_info else var.shape.as_list()
+    if name not in shapes:
+      if require_all:
+        problems.append('%s is missing from the checkpoint' % name)
+    elif list(shapes[name]) != shape:
+      problems.append('variable %s has shape %s here but %s in the checkpoint'
+                      % (name, shape, list(shapes[name])))
+    elif dtypes[name] != _base_dtype(var):
+      problems.append('variable %s has dtype %s here but %s in the checkpoint'
+                      % (name, _base_dtype(var).name, dtypes[name].name))
+  if problems:
+    more = ' (and %d more)' % (len(problems) - 1) if len(problems) > 1 else ''
+    raise ValueError('%s: cannot restore %s: %s%s.%s' % (
+        function, checkpoint_path, problems[0], more, ' ' + advice if advice else ''))
 
 
 def _local_variable(strategy, var):
@@ -104,7 +152,8 @@ def _local_variable(strategy, var):
 
 
 @contextlib.contextmanager
-def _quiet_deprecations():
+def quiet_deprecations():
+  """Silences TensorFlow's deprecation warnings (of the v1 Saver) in the block."""
   logger = tf.get_logger()
   level = logger.level
   logger.setLevel(logging.ERROR)
@@ -129,7 +178,7 @@ class CheckpointWriter(object):
   def __init__(self, directory, names_to_variables, max_to_keep=5, strategy=None):
     self.directory = directory
     local = {name: _local_variable(strategy, var) for name, var in names_to_variables.items()}
-    with _quiet_deprecations():  # the Saver is what writes TF-Slim's format
+    with quiet_deprecations():  # the Saver is what writes TF-Slim's format
       self._saver = tf.compat.v1.train.Saver(local, max_to_keep=max_to_keep,
                                              save_relative_paths=True)
       state = tf.train.get_checkpoint_state(directory)
@@ -139,8 +188,9 @@ class CheckpointWriter(object):
   def save(self, step):
     """Writes the checkpoint of `step` and returns its path."""
     tf.io.gfile.makedirs(self.directory)
-    return self._saver.save(None, os.path.join(self.directory, 'model.ckpt'),
-                            global_step=int(step), write_meta_graph=False)
+    with train_dir.saving_checkpoint(self.directory):
+      return self._saver.save(None, os.path.join(self.directory, 'model.ckpt'),
+                              global_step=int(step), write_meta_graph=False)
 
 
 def new_checkpoints(checkpoint_dir, min_interval_secs=0, timeout=None, seconds_to_sleep=1):

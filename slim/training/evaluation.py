@@ -20,6 +20,7 @@ import time
 import tensorflow as tf
 
 from slim import _checks
+from slim.training import checkpoints
 from slim.training import progress as _progress_lib
 
 __all__ = [
@@ -262,7 +263,13 @@ def _prepare_eval_ops(eval_ops, hooks):
 
 
 def _run_evaluation(checkpoint_path, master, scaffold, eval_ops, feed_dict, hooks, config):
-  """Restores `checkpoint_path` in a `MonitoredSession` and runs `eval_ops` until stopped."""
+  """Restores `checkpoint_path` in a `MonitoredSession` and runs `eval_ops` until stopped.
+  The global variables present in the checkpoint must have their shapes and dtypes
+  there."""
+  checkpoints.check_restorable(
+      'evaluate', checkpoint_path,
+      {checkpoints.variable_name(var): var for var in _v1.global_variables()},
+      require_all=False, advice='Evaluate it with the model that was trained.')
   session_creator = _v1.train.ChiefSessionCreator(
       scaffold=scaffold, checkpoint_filename_with_path=checkpoint_path, master=master,
       config=config)

@@ -30,6 +30,7 @@ code reads them (`slim.evaluation`, research/slim's eval script), and a new
 `train` in the same `train_dir` resumes from the latest one.
 """
 import collections
+import contextlib
 import numbers
 import time
 
@@ -39,8 +40,10 @@ import tensorflow as tf
 from slim import _checks
 from slim.model import Model
 from slim.training import checkpoints
+from slim.training import divergence
 from slim.training import events
 from slim.training import progress as progress_lib
+from slim.training import train_dir as train_dir_lib
 
 __all__ = ['TrainResult', 'train']
 
@@ -313,8 +316,11 @@ def train(model, dataset, loss_fn, optimizer, train_dir=None, max_number_of_step
   Raises:
     TypeError, ValueError: a bad argument (before any variable is made), an
       empty dataset, a loss that is not a scalar.
-    tf.errors.InvalidArgumentError: the loss became NaN or infinite; the
-      message gives the global step. No checkpoint of that step is written.
+    slim.training.divergence.LossDivergedError (an InvalidArgumentError): the
+      loss became NaN or infinite; the message gives the global step. No
+      checkpoint of that step is written.
+    slim.training.train_dir.TrainDirInUseError: another process trains in
+      `train_dir`.
   """
   _check_arguments(model, dataset, loss_fn, optimizer, learning_rate, strategy,
                    clip_gradient_norm, gradient_multipliers, moving_average_decay, init_fn,
@@ -393,22 +399,29 @@ def train(model, dataset, loss_fn, optimizer, train_dir=None, max_number_of_step
     train_step.get_concrete_function(first_batch)  # creates slots and averages
   state = _train_state_names(model, global_step, optimizer, ema, recorder.created)
 
-  checkpoint_path = tf.train.latest_checkpoint(train_dir) if train_dir else None
-  if checkpoint_path:
-    with strategy.scope():
-      checkpoints.assign_from_checkpoint('train', checkpoint_path, state)
-    tf.compat.v1.logging.info('train: resuming from %s (global step %d)', checkpoint_path,
-                              int(global_step.numpy()))
-  elif init_fn is not None:
-    init_fn(model)
-  progress = None
-  if log_every_n_steps:
-    progress = progress_lib.Progress(label='global', unit='step', total=max_number_of_steps,
-                                     every_n=log_every_n_steps, run_log=run_log)
-  loop = _Loop(strategy, train_dir, state, global_step, max_number_of_steps, max_to_keep,
-               progress, _Schedule(save_summaries_steps, save_summaries_secs),
-               _Schedule(save_interval_steps, save_interval_secs), image_summary_fn)
-  return loop.run(train_step, first_batch, iterator, checkpoint_path)
+  with contextlib.ExitStack() as stack:
+    checkpoint_path = None
+    if train_dir and strategy.extended.should_checkpoint:
+      stack.enter_context(train_dir_lib.TrainDirLock(train_dir))
+      train_dir_lib.remove_stale_temporaries(train_dir)
+      checkpoint_path = train_dir_lib.recover_checkpoint_state(train_dir)
+    elif train_dir:
+      checkpoint_path = tf.train.latest_checkpoint(train_dir)
+    if checkpoint_path:
+      with strategy.scope():
+        checkpoints.assign_from_checkpoint('train', checkpoint_path, state)
+      tf.compat.v1.logging.info('train: resuming from %s (global step %d)', checkpoint_path,
+                                int(global_step.numpy()))
+    elif init_fn is not None:
+      init_fn(model)
+    progress = None
+    if log_every_n_steps:
+      progress = progress_lib.Progress(label='global', unit='step', total=max_number_of_steps,
+                                       every_n=log_every_n_steps, run_log=run_log)
+    loop = _Loop(strategy, train_dir, state, global_step, max_number_of_steps, max_to_keep,
+                 progress, _Schedule(save_summaries_steps, save_summaries_secs),
+                 _Schedule(save_interval_steps, save_interval_secs), image_summary_fn)
+    return loop.run(train_step, first_batch, iterator, checkpoint_path)
 
 
 class _Loop(object):
@@ -439,12 +452,11 @@ class _Loop(object):
         step = int(self.global_step.numpy())
         loss = values['total_loss']
         if not np.isfinite(loss):
-          raise tf.errors.InvalidArgumentError(None, None, (
-              'train: the loss is %s at global step %d (loss %s, regularization %s); '
-              'training stopped and this step was not saved%s. Lower the learning rate or '
-              'clip the gradients (clip_gradient_norm).'
-              % (loss, step, values['loss'], values['regularization_loss'],
-                 ' (the last checkpoint is %s)' % checkpoint_path if checkpoint_path else '')))
+          raise divergence.LossDivergedError(
+              'train', step, checkpoint_path, loss=loss,
+              detail='loss %s, regularization %s' % (values['loss'],
+                                                     values['regularization_loss']),
+              advice='Lower the learning rate or clip the gradients (clip_gradient_norm).')
         last = self.max_steps is not None and step >= self.max_steps
         if self.progress is not None:
           record = ({'learning_rate': values['learning_rate']} if 'learning_rate' in values

@@ -183,6 +183,15 @@ def _plan(function, candidates, checkpoint_path, exclude_scopes, include_scopes,
   """
   exclude = parse_scopes(exclude_scopes, function, 'exclude_scopes')
   include = parse_scopes(include_scopes, function, 'include_scopes')
+  unmatched = [pattern for pattern in exclude
+               if not any(scope_matches(name, pattern) for name in candidates)]
+  if unmatched:  # a misspelt scope would restore what it meant to exclude
+    scopes = sorted({name.rsplit('/', 1)[0] for name in candidates
+                     if candidates[name][0] == MODEL})
+    raise ValueError('%s: --checkpoint_exclude_scopes (exclude_scopes) %s match no variable of '
+                     'the model; its scopes are e.g. %s' % (
+                         function, ','.join(unmatched),
+                         ', '.join(scopes[-4:]) + ('' if len(scopes) <= 4 else ', ...')))
   report = RestoreReport(checkpoint_path)
   shapes = tf.train.load_checkpoint(checkpoint_path).get_variable_to_shape_map()
   wanted = {MODEL: True, OPTIMIZER_SLOT: restore_optimizer_slots,

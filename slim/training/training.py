@@ -16,11 +16,14 @@ Example:
         train_op, '/tmp/model',
         hooks=[tf.compat.v1.train.StopAtStepHook(last_step=1000)])
 """
+import contextlib
 import numbers
 
 import tensorflow as tf
 
 from slim import _checks
+from slim.training import divergence
+from slim.training import train_dir
 
 __all__ = [
     'add_gradients_summaries',
@@ -233,7 +236,8 @@ def create_train_op(total_loss,
       (default False).
     gate_gradients, aggregation_method, colocate_gradients_with_ops: passed to
       `optimizer.compute_gradients`.
-    check_numerics: make the op fail when the loss is inf or NaN (default True).
+    check_numerics: make the op fail when the loss is inf or NaN, before the
+      gradients are applied (default True).
 
   Returns:
     A `Tensor` that applies the gradients and evaluates to the total loss.
@@ -277,13 +281,13 @@ def create_train_op(total_loss,
     with tf.name_scope('summarize_grads'):
       add_gradients_summaries(grads)
 
-  grad_updates = optimizer.apply_gradients(grads, global_step=global_step)
+  with tf.name_scope('train_op') as train_op_scope:
+    if check_numerics:  # a diverged step fails before it applies its gradients
+      total_loss = divergence.check_loss(total_loss)
+  with tf.control_dependencies([total_loss] if check_numerics else []):
+    grad_updates = optimizer.apply_gradients(grads, global_step=global_step)
 
-  with tf.name_scope('train_op'):
-    if check_numerics:
-      total_loss = tf.debugging.check_numerics(
-          total_loss, 'LossTensor is inf or nan: the loss diverged (lower the learning rate, '
-          'clip the gradients or check the inputs)')
+  with tf.name_scope(train_op_scope):
     train_op = _with_dependencies([grad_updates], total_loss, 'control_dependency')
 
   train_ops = _v1.get_collection_ref(_v1.GraphKeys.TRAIN_OP)
@@ -335,9 +339,15 @@ def train(train_op,
   Returns:
     The loss of the last step run, or None if no step ran.
 
+  The chief holds `logdir` while it trains (a second trainer there fails with
+  `TrainDirInUseError`), removes what an interrupted save left, and resumes from
+  the newest readable checkpoint.
+
   Raises:
     ValueError: `logdir` is None on the chief while checkpoints or summaries are
       requested.
+    LossDivergedError: the loss became NaN or infinite (with `create_train_op`'s
+      `check_numerics`); the step was not applied.
   """
   if train_op is None:
     raise ValueError('train: train_op cannot be None; pass the tensor returned by '
@@ -357,19 +367,56 @@ def train(train_op,
     save_summaries_steps = None
 
   loss = None
-  with _v1.train.MonitoredTrainingSession(
-      master=master,
-      is_chief=is_chief,
-      checkpoint_dir=logdir,
-      scaffold=scaffold,
-      hooks=hooks,
-      chief_only_hooks=chief_only_hooks,
-      save_checkpoint_secs=save_checkpoint_secs,
-      save_checkpoint_steps=save_checkpoint_steps,
-      save_summaries_steps=save_summaries_steps,
-      save_summaries_secs=save_summaries_secs,
-      config=config,
-      max_wait_secs=max_wait_secs) as session:
-    while not session.should_stop():
-      loss = session.run(train_op, run_metadata=run_metadata)
+  step = _GlobalStepReader()
+  with contextlib.ExitStack() as stack:
+    if is_chief and logdir:
+      stack.enter_context(train_dir.TrainDirLock(logdir))
+      train_dir.remove_stale_temporaries(logdir)
+      train_dir.recover_checkpoint_state(logdir)
+    with _v1.train.MonitoredTrainingSession(
+        master=master,
+        is_chief=is_chief,
+        checkpoint_dir=logdir,
+        scaffold=scaffold,
+        hooks=list(hooks or []) + [step],
+        chief_only_hooks=chief_only_hooks,
+        save_checkpoint_secs=save_checkpoint_secs,
+        save_checkpoint_steps=save_checkpoint_steps,
+        save_summaries_steps=save_summaries_steps,
+        save_summaries_secs=save_summaries_secs,
+        config=config,
+        max_wait_secs=max_wait_secs) as session:
+      try:
+        while not session.should_stop():
+          loss = session.run(train_op, run_metadata=run_metadata)
+      except tf.errors.InvalidArgumentError as error:
+        if not divergence.is_check_numerics_error(error):
+          raise
+        current = step.read()
+        raise divergence.LossDivergedError(
+            'train', None if current is None else current + 1,
+            tf.train.latest_checkpoint(logdir) if logdir else None) from None
   return loss
+
+
+class _GlobalStepReader(_v1.train.SessionRunHook):
+  """Reads the global step in the raw session of the last run, without hooks (to
+  name the step a failure came at)."""
+
+  def __init__(self):
+    self._session = self._global_step = None
+
+  def begin(self):
+    self._global_step = _v1.train.get_global_step()
+
+  def before_run(self, run_context):
+    self._session = run_context.session
+
+  def read(self):
+    """The global step, or None if it cannot be read."""
+    if self._session is None or self._global_step is None:
+      return None
+    try:
+      return int(self._session.run(self._global_step))
+    except tf.errors.OpError:
+      return None

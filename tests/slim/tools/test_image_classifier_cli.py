@@ -36,6 +36,8 @@ TRAIN_DEFAULTS = {
     'ignore_missing_vars': False,
     # Export at the end of training (research/slim exports separately).
     'export_saved_model_dir': None,
+    # Bad records skipped and counted instead of an error.
+    'skip_bad_records': False,
 }
 EVAL_DEFAULTS = {
     'batch_size': 100, 'max_num_batches': None, 'master': '', 'checkpoint_path': '/tmp/tfmodel/',
@@ -45,6 +47,7 @@ EVAL_DEFAULTS = {
     'eval_image_size': None, 'quantize': False, 'use_grayscale': False,
     # Repeated evaluation (research/slim evaluates once).
     'eval_interval_secs': None, 'timeout': None, 'max_num_evaluations': None,
+    'skip_bad_records': False,
 }
 TOOLS = {'train_image_classifier': (train_image_classifier, TRAIN_DEFAULTS),
          'eval_image_classifier': (eval_image_classifier, EVAL_DEFAULTS)}
@@ -298,24 +301,29 @@ sys.exit(train_image_classifier.console_main(sys.argv[1:]))
   assert "pip install 'slim-tf[cpu]'" in result.stderr and 'Traceback' not in result.stderr
 
 
-def test_a_corrupt_checkpoint_is_one_line_naming_it(digits_dir, tmp_path, capsys):
+def test_a_corrupt_checkpoint_is_one_line_naming_it_and_training_resumes_before_it(
+    digits_dir, tmp_path, capsys, caplog):
   train_dir = str(tmp_path / 'train')
-  train_image_classifier.main(['--dataset_name=digits', '--model_name=lenet',
-                               '--dataset_dir=' + digits_dir, '--train_dir=' + train_dir,
-                               '--max_number_of_steps=2', '--batch_size=8'])
+  train_argv = ['--dataset_name=digits', '--model_name=lenet', '--dataset_dir=' + digits_dir,
+                '--train_dir=' + train_dir, '--batch_size=8']
+  train_image_classifier.main(train_argv + ['--max_number_of_steps=2'])
   with open(os.path.join(train_dir, 'model.ckpt-2.index'), 'r+b') as index:
     index.truncate(100)
   capsys.readouterr()
   eval_argv = _base('eval_image_classifier', digits_dir, tmp_path)
   eval_argv[-1] = '--checkpoint_path=' + train_dir
-  for tool, argv, advice in (
-      ('eval_image_classifier', eval_argv, 'give another one'),
-      ('train_image_classifier', _base('train_image_classifier', digits_dir, tmp_path),
-       'remove its files to resume from the checkpoint before it')):
-    status, stderr = _run_in_process(tool, argv, capsys)
-    assert status == 1 and stderr.count('\n') == 1, stderr
-    assert re.search(r'error: --\w+=.*/train: the checkpoint .*/model.ckpt-2 cannot be read '
-                     r'\(.*\): a corrupt or partly written checkpoint; ' + advice, stderr), stderr
+  status, stderr = _run_in_process('eval_image_classifier', eval_argv, capsys)
+  assert status == 1 and stderr.count('\n') == 1, stderr
+  assert re.search(r'error: --checkpoint_path=.*/train: the checkpoint .*/model.ckpt-2 cannot be '
+                   r'read \(.*\): a corrupt or partly written checkpoint; give another one',
+                   stderr), stderr
+  status, stderr = _run_in_process('train_image_classifier',
+                                   train_argv + ['--max_number_of_steps=3'], capsys)
+  assert status == 0
+  assert re.search(r'Skipping the checkpoint .*/model.ckpt-2: its index cannot be read',
+                   caplog.text)
+  assert tf.train.latest_checkpoint(train_dir).endswith('model.ckpt-3')
+  assert tf.train.load_checkpoint(train_dir).get_tensor('global_step') == 3  # 0 + 3 steps
 
 
 def test_tensorflow_runtime_errors_are_one_line(capsys):
