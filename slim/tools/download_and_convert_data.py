@@ -116,6 +116,9 @@ def main(argv=None):
     The `ConversionSummary`.
   """
   flags = _cli.parse_flags(PROG, __doc__, FLAGS, argv=argv)
+  _cli.check_at_least(vars(flags), 1, ['num_shards', 'train_shards', 'validation_shards',
+                                       'num_threads'], allow_none=True)
+  _cli.check_at_least(vars(flags), 0, ['num_validation'], allow_none=True)
   _cli.import_tensorflow(flags.verbosity, PROG, flags.log_dir)
   args = _cli.tool_flags(flags, FLAGS)
   dataset_name, dataset_dir = args.pop('dataset_name'), args.pop('dataset_dir')

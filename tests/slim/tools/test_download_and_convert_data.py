@@ -58,3 +58,15 @@ def test_command_line_errors_and_summary(tmp_path):
   assert result.returncode == 0, result.stderr[-2000:]
   assert 'Converted mnist' in result.stdout and 'train' in result.stdout
   assert os.path.exists(tmp_path / 'mnist' / 'train-images-idx3-ubyte.gz')  # not downloaded
+
+
+@pytest.mark.parametrize('flag', ['--num_shards=-3', '--num_shards=0', '--num_threads=0',
+                                  '--num_validation=-1'])
+def test_counts_out_of_range_are_flag_errors(flag, tmp_path, capsys):
+  assert download_and_convert_data.console_main(
+      ['--dataset_name=digits', '--dataset_dir=' + str(tmp_path), flag]) == 2
+  name, value = flag[2:].split('=')
+  assert capsys.readouterr().err == (
+      'download_and_convert_data: error: --%s must be at least %d, received %s (see --help)\n'
+      % (name, 0 if name == 'num_validation' else 1, value))
+  assert os.listdir(tmp_path) == []
