@@ -389,9 +389,9 @@ def train(train_op,
     if saver is None:
       saver = _v1.train.Saver(save_relative_paths=True)
       if checkpoint:  # max_to_keep counts the checkpoints of earlier runs too
-        with _checkpoints.quiet_deprecations():
-          saver.recover_last_checkpoints(_train_dir.latest_readable_checkpoint(
-              logdir, log=False)[1])
+        with _checkpoints.quiet_deprecations():  # the state file names the whole ones now
+          saver.recover_last_checkpoints(list(
+              tf.train.get_checkpoint_state(logdir).all_model_checkpoint_paths))
     init_op, ready_op, local_init_op, ready_for_local_init_op = _init_ops(
         init_op, ready_op, local_init_op, sync_optimizer, is_chief)
     if summary_op is _USE_DEFAULT:
