@@ -389,7 +389,7 @@ def train(train_op,
     if saver is None:
       saver = _v1.train.Saver(save_relative_paths=True)
       if checkpoint:  # max_to_keep counts the checkpoints of earlier runs too
-        with _checkpoints.quiet_deprecations():  # the state file names the whole ones now
+        with _checkpoints.quiet_warnings():  # the state file names the whole ones now
           saver.recover_last_checkpoints(list(
               tf.train.get_checkpoint_state(logdir).all_model_checkpoint_paths))
     init_op, ready_op, local_init_op, ready_for_local_init_op = _init_ops(
@@ -432,7 +432,8 @@ def train(train_op,
       if not is_chief and startup_delay_steps > 0:
         _wait_for_step(sess, global_step, min(startup_delay_steps, number_of_steps or sys.maxsize))
       total_loss = None
-      if (checkpoint and number_of_steps and  # a resume of a finished training
+      # A resume of a finished training, or a worker joining one.
+      if ((checkpoint or not is_chief) and number_of_steps and
           _v1.train.global_step(sess, global_step) >= number_of_steps):
         _logging.info('The global step is already %d (number_of_steps=%d): nothing to train.',
                       _v1.train.global_step(sess, global_step), number_of_steps)

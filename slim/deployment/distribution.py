@@ -45,6 +45,12 @@ and on the coordinator of DeploymentConfig(num_replicas=2, num_ps_tasks=1):
 A replica's loss divided by `strategy.num_replicas_in_sync` (and the
 regularization losses likewise) gives, summed over replicas, the gradient
 `deploy` computes: that of the mean loss over all the examples.
+
+`slim.training.loop.train` trains under every strategy made here: the default
+strategy, MirroredStrategy, MultiWorkerMirroredStrategy (a `train` in every
+worker process; only the chief writes `train_dir`) and ParameterServerStrategy
+(`train` on the coordinator, the steps scheduled on the workers); and under
+OneDeviceStrategy. It refuses any other (CentralStorageStrategy, TPUStrategy).
 """
 import collections
 import json

@@ -4,7 +4,8 @@
 whose names are also here: `slim.training.train`) and `slim.training.evaluation`
 (`evaluate_once`, `evaluate_repeatedly`, checkpoint iteration and hooks; also
 `slim.train_eval`); and the TF2 side: `slim.training.loop.train` (a
-`slim.Model` trained from `tf.data` under any `tf.distribute` strategy),
+`slim.Model` trained from `tf.data` on one device, the devices of a machine or a
+multi-worker or parameter-server cluster of `tf.distribute`),
 `eval_loop`, `restore` (fine-tuning) and `checkpoints` (TF-Slim format). Shared
 by every training path: `divergence` (a NaN or infinite loss stops training with
 `LossDivergedError`) and `train_dir` (one trainer per directory, resume from the

@@ -74,7 +74,7 @@ def assign_from_checkpoint(function, checkpoint_path, names_to_variables):
   """Assigns each variable the checkpoint's value of its name, eagerly.
 
   Works for variables of a `tf.distribute` strategy (every replica gets the
-  value).
+  value), without any collective (each worker of a cluster restores on its own).
 
   Args:
     function: the caller's name, for errors.
@@ -93,7 +93,9 @@ def assign_from_checkpoint(function, checkpoint_path, names_to_variables):
                         + (', ...' if len(missing) > 10 else '')))
   check_restorable(function, checkpoint_path, names_to_variables)
   for name, var in names_to_variables.items():
-    var.assign(reader.get_tensor(name))
+    # Without reading back: reading a variable kept on read (batch-norm statistics)
+    # of a multi-worker strategy is a collective that every worker would have to join.
+    var.assign(reader.get_tensor(name), read_value=False)
 
 
 def _base_dtype(var):
@@ -152,8 +154,9 @@ def _local_variable(strategy, var):
 
 
 @contextlib.contextmanager
-def quiet_deprecations():
-  """Silences TensorFlow's deprecation warnings (of the v1 Saver) in the block."""
+def quiet_warnings():
+  """Silences TensorFlow's Python warnings in the block (the v1 Saver's
+  deprecations, a strategy's advice on purpose ignored)."""
   logger = tf.get_logger()
   level = logger.level
   logger.setLevel(logging.ERROR)
@@ -178,7 +181,7 @@ class CheckpointWriter(object):
   def __init__(self, directory, names_to_variables, max_to_keep=5, strategy=None):
     self.directory = directory
     local = {name: _local_variable(strategy, var) for name, var in names_to_variables.items()}
-    with quiet_deprecations():  # the Saver is what writes TF-Slim's format
+    with quiet_warnings():  # the Saver is what writes TF-Slim's format
       self._saver = tf.compat.v1.train.Saver(local, max_to_keep=max_to_keep,
                                              save_relative_paths=True)
       state = tf.train.get_checkpoint_state(directory)

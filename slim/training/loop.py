@@ -28,10 +28,40 @@ variables, `global_step`, the optimizer's slots under their graph-mode names
 and the moving averages (`conv1/weights/ExponentialMovingAverage`). Graph-mode
 code reads them (`slim.evaluation`, research/slim's eval script), and a new
 `train` in the same `train_dir` resumes from the latest one.
+
+Strategies: the default one, `OneDeviceStrategy`, `MirroredStrategy`,
+`MultiWorkerMirroredStrategy` and `ParameterServerStrategy`; any other is
+refused before any work.
+
+- `MultiWorkerMirroredStrategy` (a `train` in every worker process, the
+  cluster from `TF_CONFIG`): the workers step in lockstep. Only the chief
+  (`strategy.extended.should_checkpoint`) writes to `train_dir` (checkpoints,
+  summaries, the run log) and holds its lock; every other worker makes the
+  same saves into a temporary directory of its own, removed when `train` ends
+  (a save may involve collectives, so all workers save together). Whether a
+  save or a summary is due is decided together: each worker's timers go into
+  the step and are reduced with the losses. A new `train` on every worker
+  resumes from the chief's latest checkpoint in `train_dir` (which every
+  worker must see); workers that would start from different global steps stop
+  with an error.
+- `ParameterServerStrategy` (`train` on the coordinator, the 'chief' task;
+  the 'worker' and 'ps' tasks only run a `tf.distribute.Server`): the model is
+  built from the input's `element_spec`; every worker reads its own copy of
+  the input; the steps are scheduled on the workers through the strategy's
+  `ClusterCoordinator` and joined every few steps (at most 100, and whenever a
+  progress line, a summary or a checkpoint is due) to check and log their
+  losses; the coordinator writes the checkpoints and summaries.
+  `max_number_of_steps` is required and the input should repeat forever (a
+  worker's input that ends ends the training).
 """
 import collections
 import contextlib
+import functools
 import numbers
+import os
+import shutil
+import tempfile
+import threading
 import time
 
 import numpy as np
@@ -39,6 +69,8 @@ import tensorflow as tf
 
 from slim import _checks
 from slim.model import Model
+from slim.training import _coordinated
+from slim.training import _synced
 from slim.training import checkpoints
 from slim.training import divergence
 from slim.training import events
@@ -51,7 +83,8 @@ TrainResult = collections.namedtuple('TrainResult', ['step', 'loss', 'checkpoint
 TrainResult.__doc__ = """What `train` ends with: the global step, the last total loss
 (None if no step ran) and the last checkpoint written or restored (None without one)."""
 
-_REDUCE = {'batch_size': tf.distribute.ReduceOp.SUM}
+_SUPPORTED_STRATEGIES = ('the default strategy', 'OneDeviceStrategy', 'MirroredStrategy',
+                        'MultiWorkerMirroredStrategy', 'ParameterServerStrategy')
 
 
 def _check_arguments(model, dataset, loss_fn, optimizer, learning_rate, strategy,
@@ -98,6 +131,30 @@ def _check_arguments(model, dataset, loss_fn, optimizer, learning_rate, strategy
                      'averages, received %r' % (moving_average_decay,))
 
 
+@functools.lru_cache(maxsize=None)
+def _default_strategy_type():
+  """The class of the default strategy: what `tf.distribute.get_strategy()` gives
+  in a new thread, where no strategy scope is entered (scopes are per thread)."""
+  found = []
+  thread = threading.Thread(target=lambda: found.append(type(tf.distribute.get_strategy())))
+  thread.start()
+  thread.join()
+  return found[0]
+
+
+def _check_strategy(strategy):
+  """Refuses a strategy `train` does not run under (see _SUPPORTED_STRATEGIES)."""
+  supported = (tf.distribute.OneDeviceStrategy, tf.distribute.MirroredStrategy,
+               tf.distribute.MultiWorkerMirroredStrategy,
+               tf.distribute.experimental.ParameterServerStrategy, _default_strategy_type())
+  if not isinstance(strategy, supported):
+    raise ValueError(
+        'train: the strategy %s is not supported (received %r); train runs under %s. Use '
+        'MirroredStrategy for the devices of one machine, MultiWorkerMirroredStrategy or '
+        'ParameterServerStrategy for a cluster.'
+        % (type(strategy).__name__, strategy, ', '.join(_SUPPORTED_STRATEGIES)))
+
+
 def _make_optimizer(optimizer, learning_rate, global_step):
   """`(optimizer, learning_rate_fn)`: the optimizer, and a function computing the
   current learning rate (None when unknown)."""
@@ -124,10 +181,18 @@ def _first_replica(strategy, structure):
                                structure)
 
 
-def _distribute(strategy, dataset):
-  if isinstance(dataset, tf.data.Dataset):
-    return strategy.experimental_distribute_dataset(dataset)
-  return strategy.distribute_datasets_from_function(dataset)
+def _release_in_background(held):
+  """Drops the objects of the list `held` (emptied) in a new thread.
+
+  Deleting a tf.data iterator can take up to a minute in TensorFlow 2.21: it
+  waits for the iterator's autotuning thread, which may miss the wake-up of
+  the cancellation and sleep out its optimization period (which doubles up to
+  60 s as the input runs). Dropped in a thread, the iterator leaves `train`
+  free to return; the thread is not a daemon, so the process ends once the
+  deletion is done.
+  """
+  if held:
+    threading.Thread(target=held.clear, name='slim_train_release_input').start()
 
 
 def _variables_to_train(model, variables_to_train):
@@ -221,31 +286,26 @@ def _train_state_names(model, global_step, optimizer, ema, created):
   return names
 
 
-def _average_replicas(strategy, names_to_variables):
-  """Gives every replica the mean of the replicas' values for variables each
-  replica updates on its own (batch-norm moving statistics, kept on read): the
-  checkpoint, written from the first replica, then holds the whole batch's."""
-  if strategy.num_replicas_in_sync == 1:
-    return
-  for var in names_to_variables.values():
-    if var.trainable or not var.dtype.is_floating:
-      continue
-    local = strategy.experimental_local_results(var)
-    if len(local) > 1:
-      var.assign(tf.add_n([v.read_value() for v in local]) / len(local))
-
-
 class _Schedule(object):
-  """Whether an action (logging, summaries, checkpoints) is due, by steps or seconds."""
+  """Whether an action (summaries, checkpoints) is due, by steps or seconds."""
 
   def __init__(self, every_steps=None, every_secs=None, step=0):
     self.every_steps, self.every_secs = every_steps, every_secs
     self.last_step, self.last_time = step, time.time()
 
-  def due(self, step):
-    if self.every_steps and step - self.last_step >= self.every_steps:
-      return True
+  def steps_due(self, step):
+    return bool(self.every_steps and step - self.last_step >= self.every_steps)
+
+  def secs_due(self):
+    """Due by this process's clock (which workers do not share)."""
     return bool(self.every_secs and time.time() - self.last_time >= self.every_secs)
+
+  def due(self, step):
+    return self.steps_due(step) or self.secs_due()
+
+  def steps_left(self, step):
+    """The steps until it is due by steps (None: not scheduled by steps)."""
+    return self.every_steps - (step - self.last_step) if self.every_steps else None
 
   def done(self, step):
     self.last_step, self.last_time = step, time.time()
@@ -261,27 +321,34 @@ def train(model, dataset, loss_fn, optimizer, train_dir=None, max_number_of_step
 
   Args:
     model: a `slim.Model`. If not built yet, `train` builds it (under
-      `strategy.scope()`) by tracing `loss_fn` on the first batch; a model
-      built beforehand must have been built under `strategy.scope()`.
+      `strategy.scope()`) by tracing `loss_fn` on the first batch (under
+      ParameterServerStrategy: on the dataset's `element_spec`); a model built
+      beforehand must have been built under `strategy.scope()`.
     dataset: a `tf.data.Dataset` of batches (the global batch), or a function
       `input_context -> tf.data.Dataset` (per-replica batches, see
       `tf.distribute.Strategy.distribute_datasets_from_function`). Training
-      stops when it is exhausted.
+      stops when it is exhausted. Under ParameterServerStrategy every worker
+      reads its own copy (a batch is a step of one worker; a function gets the
+      same input context on every worker), which should repeat forever.
     loss_fn: `loss_fn(model, batch) -> scalar loss`, the mean over the
       (per-replica) batch; the model's regularization losses are added to it.
     optimizer: a `tf.compat.v1.train.Optimizer` (e.g. `MomentumOptimizer(0.01,
       0.9)`), or a function `learning_rate -> optimizer` given `learning_rate`.
     train_dir: default None: where checkpoints and summaries go; None writes
       nothing. If it holds a checkpoint, training resumes from it (and
-      `init_fn` is not called).
+      `init_fn` is not called). Under MultiWorkerMirroredStrategy only the
+      chief writes there, and every worker resumes from the chief's latest
+      checkpoint there: give all of them the same (shared) directory.
     max_number_of_steps: default None: stop when the global step reaches it
-      (None: when the dataset ends).
+      (None: when the dataset ends; required under ParameterServerStrategy).
     learning_rate: default None: for an optimizer factory, a number or a
       function of the global step (e.g. `lambda step:
       tf.compat.v1.train.exponential_decay(0.01, step, 100, 0.94, staircase=True)`);
       it is also summarized.
     strategy: default None: the current `tf.distribute` strategy (the
-      default one outside any scope), e.g. `tf.distribute.MirroredStrategy()`.
+      default one outside any scope), e.g. `tf.distribute.MirroredStrategy()`:
+      the default strategy, a OneDeviceStrategy, MirroredStrategy,
+      MultiWorkerMirroredStrategy or ParameterServerStrategy (see above).
     variables_to_train: default None: the model's trainable variables; a
       subset (see `restore.get_variables_to_train` for research/slim's
       `--trainable_scopes`).
@@ -301,21 +368,26 @@ def train(model, dataset, loss_fn, optimizer, train_dir=None, max_number_of_step
       0:00:22)` (see `slim.training.progress`); None or 0: none.
     save_summaries_steps, save_summaries_secs: default 100, None: write the
       losses, learning rate and steps/s summaries every this many steps and/or
-      seconds.
+      seconds (of any worker's clock, under MultiWorkerMirroredStrategy).
     image_summary_fn: default None: `fn(batch) -> {tag: [N, H, W, C] images}`
-      run on the first replica's batch at each summary (3 images per tag).
+      run on the first replica's batch at each summary (3 images per tag);
+      under ParameterServerStrategy on a batch a worker reads for it.
     save_interval_secs, save_interval_steps: default 600, None: write a
       checkpoint every this many seconds and/or steps (and at the end).
     max_to_keep: default 5: checkpoints kept.
     run_log: default None: a `slim.training.run_log.RunLog`; each progress line
-      is also written there as a "step" line, with the learning rate.
+      is also written there as a "step" line, with the learning rate (by the
+      chief only, in a cluster).
 
   Returns:
-    A `TrainResult(step, loss, checkpoint_path)`.
+    A `TrainResult(step, loss, checkpoint_path)`; on every worker of a
+    MultiWorkerMirroredStrategy cluster, the checkpoint is the chief's.
 
   Raises:
-    TypeError, ValueError: a bad argument (before any variable is made), an
-      empty dataset, a loss that is not a scalar.
+    TypeError, ValueError: a bad argument (before any variable is made), a
+      strategy not supported (before any work), an empty dataset, a loss that
+      is not a scalar; workers of a cluster starting from different global
+      steps (on all of them).
     slim.training.divergence.LossDivergedError (an InvalidArgumentError): the
       loss became NaN or infinite; the message gives the global step. No
       checkpoint of that step is written.
@@ -335,30 +407,92 @@ def train(model, dataset, loss_fn, optimizer, train_dir=None, max_number_of_step
                           ('save_interval_secs', save_interval_secs)):
     _checks.check_seconds('train', argument, value, allow_zero=False)
   strategy = strategy or tf.distribute.get_strategy()
+  _check_strategy(strategy)
+  coordinated = _coordinated.is_parameter_server(strategy)
+  if coordinated:
+    _coordinated.check_arguments(max_number_of_steps)
 
-  iterator = iter(_distribute(strategy, dataset))
-  first_batch = next(iterator, None)
-  if first_batch is None:
-    raise ValueError('train: the dataset is empty')
-  with strategy.scope():
-    global_step = tf.Variable(0, dtype=tf.int64, name='global_step', trainable=False,
-                              aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
-    optimizer, learning_rate_fn = _make_optimizer(optimizer, learning_rate, global_step)
-    if not model.built:
-      tf.function(lambda batch: loss_fn(model, batch)).get_concrete_function(
-          _first_replica(strategy, first_batch))
-    elif not all(strategy.extended.variable_created_in_scope(v) for v in model.variables):
-      raise ValueError('train: the variables of the model %s were not made in the scope of '
-                       'the strategy %s (the model was built outside this strategy\'s scope, '
-                       'or in another\'s); build it under strategy.scope(), or let train '
-                       'build it.' % (model.name, type(strategy).__name__))
-    ema = (tf.compat.v1.train.ExponentialMovingAverage(moving_average_decay,
-                                                       num_updates=global_step)
-           if moving_average_decay else None)
-  train_vars = _variables_to_train(model, variables_to_train)
+  with contextlib.ExitStack() as stack:
+    inputs = (_coordinated.Input if coordinated else _synced.Input)(strategy, dataset)
+    stack.callback(lambda: _release_in_background(inputs.detach()))
+    if coordinated:
+      example = inputs.element_spec
+    elif inputs.first is None:
+      raise ValueError('train: the dataset is empty')
+    else:
+      example = _first_replica(strategy, inputs.first)
+    with strategy.scope():
+      global_step = tf.Variable(0, dtype=tf.int64, name='global_step', trainable=False,
+                                aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+      optimizer, learning_rate_fn = _make_optimizer(optimizer, learning_rate, global_step)
+      if not model.built:
+        tf.function(lambda batch: loss_fn(model, batch)).get_concrete_function(example)
+      elif not all(strategy.extended.variable_created_in_scope(v) for v in model.variables):
+        raise ValueError('train: the variables of the model %s were not made in the scope of '
+                         'the strategy %s (the model was built outside this strategy\'s '
+                         'scope, or in another\'s); build it under strategy.scope(), or let '
+                         'train build it.' % (model.name, type(strategy).__name__))
+      ema = (tf.compat.v1.train.ExponentialMovingAverage(moving_average_decay,
+                                                         num_updates=global_step)
+             if moving_average_decay else None)
+    replica_step = _replica_step_fn(
+        model, loss_fn, optimizer, global_step, ema, learning_rate_fn, clip_gradient_norm,
+        _variables_to_train(model, variables_to_train), gradient_multipliers,
+        strategy.num_replicas_in_sync)
+
+    recorder = _CreationRecorder()
+    with strategy.scope(), tf.variable_creator_scope(recorder):  # creates slots and averages
+      if coordinated:
+        train_step = _coordinated.Step(strategy, replica_step, global_step, example,
+                                       image_summary_fn)
+      else:
+        train_step = _synced.train_step_fn(strategy, replica_step,
+                                           learning_rate_fn is not None)
+        train_step.get_concrete_function(inputs.first, tf.TensorSpec([2], tf.float32))
+    state = _train_state_names(model, global_step, optimizer, ema, recorder.created)
+
+    chief = strategy.extended.should_checkpoint
+    write_dir, checkpoint_path = train_dir, None
+    if train_dir and chief:
+      stack.enter_context(train_dir_lib.TrainDirLock(train_dir))
+      train_dir_lib.remove_stale_temporaries(train_dir)
+      checkpoint_path = train_dir_lib.recover_checkpoint_state(train_dir)
+    elif train_dir:  # another worker of the cluster: reads the chief's checkpoints only
+      checkpoint_path = train_dir_lib.latest_readable_checkpoint(train_dir, log=False)[0]
+      write_dir = tempfile.mkdtemp(prefix='slim_train_worker_')
+      stack.callback(shutil.rmtree, write_dir, ignore_errors=True)
+      tf.compat.v1.logging.info('train: not the chief: this worker saves into %s (removed '
+                                'at the end), the chief into %s', write_dir, train_dir)
+    _synced.check_same_step(strategy, checkpoints.checkpoint_step(checkpoint_path)
+                            if checkpoint_path else 0, train_dir)
+    if checkpoint_path:
+      with strategy.scope():
+        checkpoints.assign_from_checkpoint('train', checkpoint_path, state)
+      tf.compat.v1.logging.info('train: resuming from %s (global step %d)', checkpoint_path,
+                                int(global_step.numpy()))
+    elif init_fn is not None:
+      init_fn(model)
+    progress = None
+    if log_every_n_steps:
+      progress = progress_lib.Progress(label='global', unit='step', total=max_number_of_steps,
+                                       every_n=log_every_n_steps,
+                                       run_log=run_log if chief else None)
+    loop = _Loop(strategy, train_dir, write_dir, state, global_step, max_number_of_steps,
+                 max_to_keep, progress, _Schedule(save_summaries_steps, save_summaries_secs),
+                 _Schedule(save_interval_steps, save_interval_secs), image_summary_fn)
+    stack.callback(loop.close)
+    if coordinated:
+      return _coordinated.run(loop, inputs, train_step, checkpoint_path)
+    return loop.run(train_step, inputs, checkpoint_path)
+
+
+def _replica_step_fn(model, loss_fn, optimizer, global_step, ema, learning_rate_fn,
+                     clip_gradient_norm, train_vars, gradient_multipliers, num_replicas):
+  """The step of one replica: `replica_step(batch) -> {name: float32 scalar}`
+  (the losses, the batch size, the learning rate if known), once the update is
+  applied."""
   multipliers = _multipliers(model, train_vars, gradient_multipliers)
   model_vars = list(model.variables)
-  num_replicas = strategy.num_replicas_in_sync
 
   def replica_step(batch):
     with tf.GradientTape() as tape:
@@ -387,99 +521,99 @@ def train(model, dataset, loss_fn, optimizer, train_dir=None, max_number_of_step
     with tf.control_dependencies([update]):
       return {key: tf.identity(tf.cast(value, tf.float32)) for key, value in outputs.items()}
 
-  @tf.function(reduce_retracing=True)
-  def train_step(batch):
-    per_replica = strategy.run(replica_step, args=(batch,))
-    return {key: strategy.reduce(_REDUCE.get(key, tf.distribute.ReduceOp.MEAN), value,
-                                 axis=None)
-            for key, value in per_replica.items()}
-
-  recorder = _CreationRecorder()
-  with strategy.scope(), tf.variable_creator_scope(recorder):
-    train_step.get_concrete_function(first_batch)  # creates slots and averages
-  state = _train_state_names(model, global_step, optimizer, ema, recorder.created)
-
-  with contextlib.ExitStack() as stack:
-    checkpoint_path = None
-    if train_dir and strategy.extended.should_checkpoint:
-      stack.enter_context(train_dir_lib.TrainDirLock(train_dir))
-      train_dir_lib.remove_stale_temporaries(train_dir)
-      checkpoint_path = train_dir_lib.recover_checkpoint_state(train_dir)
-    elif train_dir:
-      checkpoint_path = tf.train.latest_checkpoint(train_dir)
-    if checkpoint_path:
-      with strategy.scope():
-        checkpoints.assign_from_checkpoint('train', checkpoint_path, state)
-      tf.compat.v1.logging.info('train: resuming from %s (global step %d)', checkpoint_path,
-                                int(global_step.numpy()))
-    elif init_fn is not None:
-      init_fn(model)
-    progress = None
-    if log_every_n_steps:
-      progress = progress_lib.Progress(label='global', unit='step', total=max_number_of_steps,
-                                       every_n=log_every_n_steps, run_log=run_log)
-    loop = _Loop(strategy, train_dir, state, global_step, max_number_of_steps, max_to_keep,
-                 progress, _Schedule(save_summaries_steps, save_summaries_secs),
-                 _Schedule(save_interval_steps, save_interval_secs), image_summary_fn)
-    return loop.run(train_step, first_batch, iterator, checkpoint_path)
+  return replica_step
 
 
 class _Loop(object):
-  """The host side of `train`: steps, NaN checks, logs, summaries, checkpoints."""
+  """The host side of `train`: steps, NaN checks, logs, summaries, checkpoints.
 
-  def __init__(self, strategy, train_dir, state, global_step, max_number_of_steps,
+  `write_dir` is where this process writes checkpoints and events: `train_dir`,
+  or a temporary directory for a worker of a cluster that is not the chief (the
+  checkpoint paths it returns are the chief's, in `train_dir`).
+  """
+
+  def __init__(self, strategy, train_dir, write_dir, state, global_step, max_number_of_steps,
                max_to_keep, progress, summaries, saves, image_summary_fn):
-    self.strategy, self.state, self.global_step = strategy, state, global_step
+    self.strategy, self.global_step = strategy, global_step
+    self.train_dir, self.write_dir = train_dir, write_dir
     self.max_steps = max_number_of_steps
-    self.progress = progress
+    self.progress, self.record = progress, None
     self.summaries, self.saves = summaries, saves
     self.image_summary_fn = image_summary_fn
+    self.average_replicas = (None if _coordinated.is_parameter_server(strategy) else
+                             _synced.replica_averager(strategy, state))
     self.writer = self.events = None
     if train_dir:
-      self.writer = checkpoints.CheckpointWriter(train_dir, state, max_to_keep, strategy)
-      self.events = events.EventWriter(train_dir)
+      chief = write_dir == train_dir
+      self.writer = checkpoints.CheckpointWriter(write_dir, state,
+                                                 max_to_keep if chief else 1, strategy)
+      self.events = events.EventWriter(write_dir)
 
-  def run(self, train_step, batch, iterator, checkpoint_path):
+  def close(self):
+    if self.events is not None:
+      self.events.close()
+
+  def start(self):
+    """Starts the schedules and the progress at the global step; returns it."""
     step = int(self.global_step.numpy())
     for schedule in (self.summaries, self.saves):
       schedule.done(step)
-    saved_step, loss, record = step, None, None
     if self.progress is not None:
       self.progress.start(step)
-    try:
-      while batch is not None and (self.max_steps is None or step < self.max_steps):
-        values = {key: float(value) for key, value in train_step(batch).items()}
-        step = int(self.global_step.numpy())
-        loss = values['total_loss']
-        if not np.isfinite(loss):
-          raise divergence.LossDivergedError(
-              'train', step, checkpoint_path, loss=loss,
-              detail='loss %s, regularization %s' % (values['loss'],
-                                                     values['regularization_loss']),
-              advice='Lower the learning rate or clip the gradients (clip_gradient_norm).')
-        last = self.max_steps is not None and step >= self.max_steps
-        if self.progress is not None:
-          record = ({'learning_rate': values['learning_rate']} if 'learning_rate' in values
-                    else None)
-          self.progress.update(step, final=last, examples=int(values['batch_size']),
-                               record=record, loss=loss)
-        if self.events is not None and (self.summaries.due(step) or last):
-          self._summarize(step, values, batch)
-        if self.writer is not None and self.saves.due(step):
-          checkpoint_path, saved_step = self._save(step), step
-        batch = next(iterator, None)
-      if self.progress is not None:
-        self.progress.finish(record=record, loss=loss)  # the input ended first
-      if self.writer is not None and step != saved_step:
-        checkpoint_path = self._save(step)
-      else:
-        self._average_replicas()
-    finally:
-      if self.events is not None:
-        self.events.close()
+    return step
+
+  def run(self, train_step, inputs, checkpoint_path):
+    step = saved_step = self.start()
+    batch, loss = inputs.first, None
+    while batch is not None and (self.max_steps is None or step < self.max_steps):
+      due = tf.constant([self.summaries.secs_due(), self.saves.secs_due()], tf.float32)
+      values = {key: float(value) for key, value in train_step(batch, due).items()}
+      step = int(self.global_step.numpy())
+      loss = values['total_loss']
+      self.check_loss(step, values, checkpoint_path)
+      last = self.max_steps is not None and step >= self.max_steps
+      self.log_progress(step, values, last, int(values['batch_size']))
+      if self.events is not None and (last or self.summaries.steps_due(step) or
+                                      values['summaries_due']):
+        self.summarize(step, values, functools.partial(self._first_replica_images, batch))
+      if self.writer is not None and (self.saves.steps_due(step) or values['save_due']):
+        checkpoint_path, saved_step = self.save(step), step
+      if not last:
+        batch = inputs.next()
+    return self.finish(step, saved_step, loss, checkpoint_path)
+
+  def finish(self, step, saved_step, loss, checkpoint_path):
+    """The last progress line (if the input ended first) and checkpoint."""
+    if self.progress is not None:
+      self.progress.finish(record=self.record, loss=loss)
+    if self.writer is not None and step != saved_step:
+      checkpoint_path = self.save(step)
+    elif self.average_replicas is not None:
+      self.average_replicas()
     return TrainResult(step, loss, checkpoint_path)
 
-  def _summarize(self, step, values, batch):
+  def check_loss(self, step, values, checkpoint_path):
+    """Raises LossDivergedError if the total loss of `values` is not finite."""
+    loss = values['total_loss']
+    if not np.isfinite(loss):
+      raise divergence.LossDivergedError(
+          'train', step, checkpoint_path, loss=loss,
+          detail='loss %s, regularization %s' % (values['loss'], values['regularization_loss']),
+          advice='Lower the learning rate or clip the gradients (clip_gradient_norm).')
+
+  def log_progress(self, step, values, final, examples):
+    if self.progress is not None:
+      self.record = ({'learning_rate': values['learning_rate']} if 'learning_rate' in values
+                     else None)
+      self.progress.update(step, final=final, examples=examples, record=self.record,
+                           loss=values['total_loss'])
+
+  def _first_replica_images(self, batch):
+    return self.image_summary_fn(_first_replica(self.strategy, batch))
+
+  def summarize(self, step, values, images):
+    """Writes the scalars of `values` and, given an image_summary_fn, the images
+    `images()` returns (its result on a batch)."""
     elapsed = max(time.time() - self.summaries.last_time, 1e-9)
     scalars = {'total_loss': values['total_loss'], 'losses/loss': values['loss'],
                'losses/regularization_loss': values['regularization_loss'],
@@ -488,18 +622,17 @@ class _Loop(object):
       scalars['learning_rate'] = values['learning_rate']
     self.events.scalars(step, scalars)
     if self.image_summary_fn is not None:
-      images = self.image_summary_fn(_first_replica(self.strategy, batch))
-      self.events.images(step, {tag: np.asarray(value) for tag, value in images.items()})
+      self.events.images(step, {tag: np.asarray(value) for tag, value in images().items()})
     self.events.flush()
     self.summaries.done(step)
 
-  def _average_replicas(self):
-    with self.strategy.scope():
-      _average_replicas(self.strategy, self.state)
-
-  def _save(self, step):
-    self._average_replicas()
+  def save(self, step):
+    """Writes the checkpoint of `step`; returns its path in train_dir."""
+    if self.average_replicas is not None:
+      self.average_replicas()
     path = self.writer.save(step)
-    tf.compat.v1.logging.info('train: saved %s', path)
     self.saves.done(step)
+    if self.write_dir != self.train_dir:
+      return os.path.join(self.train_dir, os.path.basename(path))
+    tf.compat.v1.logging.info('train: saved %s', path)
     return path

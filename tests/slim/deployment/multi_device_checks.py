@@ -10,7 +10,6 @@ prints one JSON line {check: result}. The tests assert on the results.
 """
 import json
 import os
-import socket
 import sys
 
 import numpy as np
@@ -25,6 +24,7 @@ if __name__ == '__main__':
 # pylint: disable=wrong-import-position
 import slim  # noqa: E402
 from slim.deployment import model_deploy  # noqa: E402
+from tests.slim.cluster import free_ports  # noqa: E402
 from tests.slim.deployment import deploy_helpers as helpers  # noqa: E402
 
 LEARNING_RATE = 0.1
@@ -139,16 +139,6 @@ def check_mirrored():
       strategy_vs_graph_grad_diff=_max_difference(mirrored['grads'], two['grads']),
       strategy_vs_graph_loss_diff=abs(mirrored['total_loss'] - two['total_loss']),
       strategy_vs_graph_trained_diff=_max_difference(mirrored['trained'], two['trained']))
-
-
-def free_ports(count):
-  sockets = [socket.socket() for _ in range(count)]
-  for s in sockets:
-    s.bind(('localhost', 0))
-  ports = [s.getsockname()[1] for s in sockets]
-  for s in sockets:
-    s.close()
-  return ports
 
 
 def check_parameter_server():
