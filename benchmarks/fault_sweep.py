@@ -675,6 +675,13 @@ case('train', 'train_dir_is_a_file', CLEAR,
 case('train', 'train_dir_under_a_file', CLEAR,
      lambda c: c.run(c.train(os.path.join(c.file('afile'), 'sub'))), ['{c.dir}/afile'])
 case('train', 'train_dir_read_only', CLEAR, lambda c: readonly(c, c.train), ['{c.dir}/ro'])
+train_case('cluster_host_without_port', CLEAR,
+           ['--ps_hosts=localhost:1', '--worker_hosts=localhost'], ['worker_hosts', 'localhost'],
+           copy=False)
+train_case('cluster_task_outside', CLEAR,
+           ['--ps_hosts=localhost:1', '--worker_hosts=localhost:2', '--task=3'], ['task 3'],
+           copy=False)
+train_case('cluster_ps_without_cluster', CLEAR, ['--job_name=ps'], ['job_name'], copy=False)
 train_case('dataset_dir_missing', CLEAR, ['--dataset_dir={c.dir}/nowhere'],
            ['{c.dir}/nowhere'], copy=False)
 case('train', 'dataset_dir_empty', CLEAR,

@@ -23,6 +23,7 @@ that the progress line's examples/sec and the learning-rate schedule count
 is split into --num_clones logical devices (CPU:0, CPU:1, ...), one clone on
 each; on GPUs clone i runs on GPU:i.
 """
+import logging
 import os
 import sys
 
@@ -57,7 +58,20 @@ FLAGS = [
         Flag('log_every_n_steps', 10, int, 'global steps between progress lines'),
         Flag('save_summaries_secs', 600, int, 'seconds between summaries'),
         Flag('save_interval_secs', 600, int, 'seconds between checkpoints'),
-        Flag('task', 0, int, 'this worker\'s task index (0: the chief)'),
+        Flag('task', 0, int, 'this worker\'s task index (0: the chief); in a cluster, the '
+                             'index of this process in its --job_name'),
+    ]),
+    ('cluster', [
+        Flag('ps_hosts', None, str, 'comma-separated host:port of the parameter servers of a '
+                                    'cluster of processes (unset: TF_CONFIG\'s, if set)'),
+        Flag('worker_hosts', None, str, 'comma-separated host:port of the workers of the '
+                                        'cluster, the chief first'),
+        Flag('job_name', 'worker', str, 'this process\'s job in the cluster: worker (trains) or '
+                                        'ps (serves the variables until the workers are done)',
+             ('worker', 'ps')),
+        Flag('peer_timeout_secs', 60, int, 'in a cluster, seconds a parameter server, the chief '
+                                           'or (with --sync_replicas) a worker may not answer '
+                                           'before this worker stops with an error naming it'),
     ]),
     ('optimization', [
         Flag('weight_decay', 0.00004, float, 'L2 weight decay of the model weights'),
@@ -146,6 +160,7 @@ OPTIMIZERS = {
 }
 OPTIMIZER_FLAGS = sorted({flag for _, flags, _ in OPTIMIZERS.values() for flag in flags.values()})
 DECAY_TYPES = ('fixed', 'exponential', 'polynomial')
+_CLUSTER_PROCESS = []  # the task, once main knows this process is part of a cluster
 
 
 def check_flags(flags):
@@ -164,7 +179,7 @@ def check_flags(flags):
   values = vars(flags)
   _cli.check_at_least(values, 1, ['num_clones', 'batch_size', 'worker_replicas',
                                      'num_readers', 'num_preprocessing_threads',
-                                     'replicas_to_aggregate'])
+                                     'replicas_to_aggregate', 'peer_timeout_secs'])
   _cli.check_at_least(values, 0, ['num_ps_tasks', 'task', 'log_every_n_steps',
                                      'save_summaries_secs', 'save_interval_secs',
                                      'weight_decay', 'label_smoothing'])
@@ -186,12 +201,15 @@ def check_flags(flags):
   if flags.moving_average_decay is not None and not 0 < flags.moving_average_decay < 1:
     raise FlagError('--moving_average_decay must be in (0, 1), e.g. 0.9999, received %g'
                     % flags.moving_average_decay)
-  if flags.task >= flags.worker_replicas:
+  _check_cluster(flags)
+  if flags.job_name == 'worker' and flags.task >= flags.worker_replicas:
     raise FlagError('--task=%d must be less than --worker_replicas=%d'
                     % (flags.task, flags.worker_replicas))
   if flags.worker_replicas > 1 and flags.num_ps_tasks < 1:
     raise FlagError('--worker_replicas=%d needs parameter servers: give --num_ps_tasks >= 1'
                     % flags.worker_replicas)
+  if flags.job_name == 'ps':  # a parameter server reads no data and builds no network
+    return
   import tensorflow as tf  # pylint: disable=import-outside-toplevel
   num_gpus = len(tf.config.list_physical_devices('GPU'))
   if not flags.clone_on_cpu and 0 < num_gpus < flags.num_clones:
@@ -204,6 +222,41 @@ def check_flags(flags):
   _common.check_directory('train_dir', flags.train_dir)
   if flags.checkpoint_path is not None:  # a name becomes the downloaded checkpoint's path
     flags.checkpoint_path = _common.check_checkpoint('checkpoint_path', flags.checkpoint_path)
+
+
+def _check_cluster(flags):
+  """Sets `flags.cluster_task`, the `ClusterTask` of this process (None outside a
+  cluster), from --ps_hosts/--worker_hosts or TF_CONFIG; --worker_replicas and
+  --num_ps_tasks left at their defaults take the cluster's counts."""
+  from slim.deployment import cluster  # pylint: disable=import-outside-toplevel
+  flags.cluster_task = None
+  try:
+    if flags.ps_hosts or flags.worker_hosts:
+      task = cluster.task_of(flags.ps_hosts, flags.worker_hosts, flags.job_name, flags.task)
+    else:
+      task = cluster.task_of_tf_config()
+      if task is not None:
+        for name, value, default in (('job_name', task.job_name, 'worker'),
+                                     ('task', task.task_index, 0)):
+          if getattr(flags, name) not in (default, value):
+            raise ValueError('--%s=%s disagrees with TF_CONFIG\'s task (%s %d); leave it '
+                             'unset' % (name, getattr(flags, name), task.job_name,
+                                        task.task_index))
+  except ValueError as error:
+    raise FlagError(str(error)) from None
+  if task is None:
+    if flags.job_name == 'ps':
+      raise FlagError('--job_name=ps needs a cluster: give --ps_hosts and --worker_hosts, '
+                      'or set TF_CONFIG')
+    return
+  source = '--ps_hosts/--worker_hosts' if flags.ps_hosts or flags.worker_hosts else 'TF_CONFIG'
+  for name, job, default in (('worker_replicas', 'worker', 1), ('num_ps_tasks', 'ps', 0)):
+    count = task.cluster_spec.num_tasks(job)
+    if getattr(flags, name) not in (default, count):
+      raise FlagError('--%s=%d but %s lists %d %s tasks; leave --%s unset'
+                      % (name, getattr(flags, name), source, count, job, name))
+    setattr(flags, name, count)
+  flags.job_name, flags.task, flags.cluster_task = task.job_name, task.task_index, task
 
 
 def parse_flags(argv=None):
@@ -222,13 +275,28 @@ def main(argv=None):
     The total loss of the last step.
   """
   flags = parse_flags(argv)
+  if flags.cluster_task is not None:
+    _CLUSTER_PROCESS.append(flags.cluster_task)
+  if flags.job_name == 'ps':
+    from slim.tools import cluster_lib  # pylint: disable=import-outside-toplevel
+    return cluster_lib.serve(flags)
   from slim.tools import train_lib  # pylint: disable=import-outside-toplevel
   return train_lib.train(flags)
 
 
 def console_main(argv=None):
-  """The `train_image_classifier` command; returns its exit status."""
-  return _cli.run(PROG, main, argv)
+  """The `train_image_classifier` command; returns its exit status.
+
+  A process of a cluster ends with `os._exit`: the clean-up of its server and
+  sessions would wait for peers that may be gone.
+  """
+  status = _cli.run(PROG, main, argv)
+  if _CLUSTER_PROCESS:
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)  # pylint: disable=protected-access
+  return status
 
 
 if __name__ == '__main__':

@@ -15,10 +15,12 @@ from slim.nets import nets_factory
 from slim.preprocessing import preprocessing_factory
 from slim.tools import _cli
 from slim.tools import _common
+from slim.tools import cluster_lib
 from slim.tools.train_image_classifier import DECAY_TYPES
 from slim.tools.train_image_classifier import FLAGS
 from slim.tools.train_image_classifier import OPTIMIZER_FLAGS
 from slim.tools.train_image_classifier import OPTIMIZERS
+from slim.tools.train_image_classifier import PROG
 from slim.training import checkpoints
 from slim.training import divergence
 from slim.training import progress as progress_lib
@@ -142,7 +144,7 @@ def make_clone_fn(network_fn, num_classes, label_smoothing=0.0, image_summaries=
     `clone_fn(iterator)` returning the network's end points.
   """
   def clone_fn(iterator):
-    with tf.device(inputs_device):
+    with _v1.device(inputs_device):
       images, labels = iterator.get_next()
     if image_summaries:
       _v1.add_to_collection(_v1.GraphKeys.SUMMARIES,
@@ -232,7 +234,7 @@ def build_training_graph(flags):
   deploy_config = model_deploy.DeploymentConfig(
       num_clones=flags.num_clones, clone_on_cpu=flags.clone_on_cpu, replica_id=flags.task,
       num_replicas=flags.worker_replicas, num_ps_tasks=flags.num_ps_tasks)
-  with tf.device(deploy_config.variables_device()):
+  with _v1.device(deploy_config.variables_device()):
     global_step = slim.create_global_step()
 
   # The dataset, the network and its preprocessing.
@@ -246,7 +248,7 @@ def build_training_graph(flags):
       use_grayscale=flags.use_grayscale)
 
   # The input: a batch of --batch_size per clone.
-  with tf.device(deploy_config.inputs_device()):
+  with _v1.device(deploy_config.inputs_device()):
     iterator = _common.image_batches(
         dataset, preprocessing_fn, flags.train_image_size or network_fn.default_image_size,
         flags.batch_size, labels_offset=flags.labels_offset,
@@ -267,7 +269,7 @@ def build_training_graph(flags):
     moving_average_variables = slim.get_model_variables()
     variable_averages = _v1.train.ExponentialMovingAverage(flags.moving_average_decay,
                                                             global_step)
-  with tf.device(deploy_config.optimizer_device()):
+  with _v1.device(deploy_config.optimizer_device()):
     learning_rate = configure_learning_rate(
         flags.learning_rate_decay_type, flags.learning_rate, global_step,
         dataset.num_samples, global_batch_size, flags.num_epochs_per_decay,
@@ -330,15 +332,21 @@ def train(flags):
   is_chief = flags.task == 0
   total_loss = None
   with contextlib.ExitStack() as stack:
+    worker = None
+    if flags.cluster_task is not None:
+      worker = stack.enter_context(cluster_lib.Worker(flags, PROG))
     checkpoint = None
     if is_chief:
       stack.enter_context(train_dir_lib.TrainDirLock(flags.train_dir, '--train_dir'))
       train_dir_lib.remove_stale_temporaries(flags.train_dir)
       checkpoint = train_dir_lib.recover_checkpoint_state(flags.train_dir)
-    if not (checkpoint and _finished(flags, checkpoint)):
-      total_loss = _train(flags, is_chief, checkpoint, stack)
-  if flags.export_saved_model_dir and is_chief:
-    export_saved_model(flags)
+    # In a cluster the chief initializes the parameter servers even when done.
+    if not (checkpoint and worker is None and _finished(flags, checkpoint)):
+      total_loss = _train(flags, is_chief, checkpoint, stack, worker)
+    if flags.export_saved_model_dir and is_chief:
+      export_saved_model(flags)
+    if worker is not None:
+      worker.done()
   return total_loss
 
 
@@ -370,8 +378,9 @@ def _check_resumable(flags, checkpoint):
                                                                           differ))
 
 
-def _train(flags, is_chief, checkpoint, stack):
-  """Builds the graph and trains it; the chief writes flags.json and the run log."""
+def _train(flags, is_chief, checkpoint, stack, worker):
+  """Builds the graph and trains it (through `worker`, a `cluster_lib.Worker`, in a
+  cluster); the chief writes flags.json and the run log."""
   with tf.Graph().as_default():
     graph = build_training_graph(flags)
     if checkpoint:
@@ -387,16 +396,25 @@ def _train(flags, is_chief, checkpoint, stack):
     if flags.log_every_n_steps:
       progress = progress_lib.Progress(
           label='global', unit='step', total=flags.max_number_of_steps,
-          examples_per_step=graph.global_batch_size, every_n=flags.log_every_n_steps,
+          examples_per_step=graph.global_batch_size * (
+              flags.replicas_to_aggregate if flags.sync_replicas else 1),
+          every_n=flags.log_every_n_steps,
           run_log=run_log)
       train_step_fn = reporting_train_step(progress, graph.learning_rate)
+    master, session_config = flags.master, None
+    if worker is not None:
+      master, session_config = worker.target, worker.session_config
+      worker.watch_global_step(graph.global_step)
+      worker.wait_for_chief()
+      train_step_fn = worker.checked(train_step_fn)
     dataset = dataset_factory.get_dataset(flags.dataset_name, flags.dataset_split_name,
                                           flags.dataset_dir)
     try:
       with _common.naming_damaged_records(dataset):
         return slim.learning.train(
-            graph.train_tensor, logdir=flags.train_dir, master=flags.master,
-            is_chief=is_chief, init_fn=graph.init_fn, summary_op=graph.summary_op,
+            graph.train_tensor, logdir=flags.train_dir, master=master,
+            session_config=session_config, is_chief=is_chief, init_fn=graph.init_fn,
+            summary_op=graph.summary_op,
             number_of_steps=flags.max_number_of_steps,
             log_every_n_steps=0,  # the progress lines are train_step_fn's
             train_step_fn=train_step_fn, save_summaries_secs=flags.save_summaries_secs,

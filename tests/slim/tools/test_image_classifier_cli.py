@@ -38,6 +38,8 @@ TRAIN_DEFAULTS = {
     'export_saved_model_dir': None,
     # Bad records skipped and counted instead of an error.
     'skip_bad_records': False,
+    # A cluster of processes started by the same command (research/slim: servers by hand).
+    'ps_hosts': None, 'worker_hosts': None, 'job_name': 'worker', 'peer_timeout_secs': 60,
 }
 EVAL_DEFAULTS = {
     'batch_size': 100, 'max_num_batches': None, 'master': '', 'checkpoint_path': '/tmp/tfmodel/',
@@ -131,6 +133,20 @@ TRAIN_ERRORS = [
     (['--task=1'], r'--task=1 must be less than --worker_replicas=1'),
     (['--worker_replicas=2', '--task=1'], r'--worker_replicas=2 needs parameter servers: give '
                                           r'--num_ps_tasks >= 1'),
+    (['--ps_hosts=localhost:1', '--worker_hosts=localhost'],
+     r"--worker_hosts: 'localhost' is not a host:port address \(e.g. localhost:2222\)"),
+    (['--ps_hosts=a:1,a:1', '--worker_hosts=b:1'], r"--ps_hosts lists an address twice"),
+    (['--worker_hosts=localhost:2222'], r'--job_name=worker --task=0: the cluster has no '
+                                        r'parameter server'),
+    (['--ps_hosts=a:1', '--worker_hosts=b:1,c:1', '--task=2'],
+     r"--job_name=worker --task=2: task 2 of job 'worker' does not exist; the cluster has 2 "
+     r"worker tasks"),
+    (['--ps_hosts=a:1', '--worker_hosts=b:1', '--worker_replicas=3'],
+     r'--worker_replicas=3 but --ps_hosts/--worker_hosts lists 1 worker tasks; leave '
+     r'--worker_replicas unset'),
+    (['--job_name=ps'], r'--job_name=ps needs a cluster: give --ps_hosts and --worker_hosts, '
+                        r'or set TF_CONFIG'),
+    (['--peer_timeout_secs=0'], r'--peer_timeout_secs must be at least 1, received 0'),
     (['--preprocessing_name=lenett'], r"--preprocessing_name: .* Did you mean 'lenet'\?"),
     (['--train_image_size=0'], r'--train_image_size must be a positive number of pixels'),
     (['--checkpoint_path={tmp}/model.ckpt-7'], r'--checkpoint_path=.*/model.ckpt-7 is not a '
@@ -338,3 +354,19 @@ def test_tensorflow_runtime_errors_are_one_line(capsys):
                                      "'save/RestoreV2' not an sstable (bad magic number)\n")
   with pytest.raises(KeyError):  # a bug stays a traceback
     _cli.run('tool', lambda argv: {}['x'], [])
+
+
+@pytest.mark.parametrize('tf_config, flags, message', [
+    ('{"cluster": ', [], r'TF_CONFIG must be JSON like \{"cluster": '),
+    ('{"cluster": {"worker": ["a:1"], "ps": ["b:1"]}, "task": {"type": "evaluator", '
+     '"index": 0}}', [], r"TF_CONFIG: the job must be 'worker' or 'ps', received 'evaluator'"),
+    ('{"cluster": {"worker": ["a:1", "c:1"], "ps": ["b:1"]}, "task": {"type": "worker", '
+     '"index": 1}}', ['--task=3'], r"--task=3 disagrees with TF_CONFIG's task \(worker 1\)"),
+])
+def test_bad_tf_config_is_one_line(tf_config, flags, message, digits_dir, tmp_path, capsys,
+                                   monkeypatch):
+  monkeypatch.setenv('TF_CONFIG', tf_config)
+  argv = _base('train_image_classifier', digits_dir, tmp_path) + flags
+  status, stderr = _run_in_process('train_image_classifier', argv, capsys)
+  assert status == 2 and stderr.count('\n') == 1, stderr
+  assert re.search(message, stderr), stderr
