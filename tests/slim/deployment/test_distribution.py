@@ -14,7 +14,7 @@ import tensorflow as tf
 from slim.deployment import distribution
 from slim.deployment import model_deploy
 from tests.conftest import REPO
-from tests.slim import cluster
+from tests.slim import cluster as loopback
 from tests.slim import fresh_python
 from tests.slim.deployment import multi_device_checks
 
@@ -237,7 +237,7 @@ def test_parameter_server_strategy_on_in_process_servers():
 def test_multi_worker_mirrored_strategy_on_two_local_workers():
   """Two worker processes on localhost ports, from TF_CONFIG: their all-reduced
   gradients are graph deploy's with one clone on both workers' examples."""
-  ports = cluster.free_ports(2)
+  ports = loopback.free_ports(2)
   cluster = {'worker': ['localhost:%d' % port for port in ports]}
   workers = [_start_checks(['multi_worker'], {'cluster': cluster,
                                               'task': {'type': 'worker', 'index': index}})
