@@ -501,6 +501,14 @@ def case(group, name, expect, run, names=(), check=None, also=None, **kwargs):
   CASES.append(Case(group, name, expect, run, names, check, also, **kwargs))
 
 
+def flag_cases(group, tool, table):
+  """A CLEAR case per `(name, flag, names)` of `table`: the tool (`c.eval`,
+  `c.export`) run with the flag, formatted with c."""
+  for name, flag, names in table:
+    case(group, name, CLEAR,
+         lambda c, f=flag: c.run(getattr(c, tool)(f.format(c=c))), names)
+
+
 def train_case(name, expect, flags, names=(), copy=True, **kwargs):
   """A train_image_classifier case in a copy of the trained train_dir (or a fresh one)."""
   def run(c):
@@ -738,7 +746,7 @@ for _flag, _names in [('--batch_size=-1', ['batch_size']), ('--optimizer=sgdd', 
 case('eval', 'baseline', OK, lambda c: c.run(c.eval()),
      check=lambda c, r: problems((accuracy(r) is not None and accuracy(r) > 0.5,
                                   'accuracy %s' % accuracy(r))))
-for _name, _flag, _names in [
+flag_cases('eval', 'eval', [
     ('labels_offset_1_on_10_classes', '--labels_offset=1', ['labels_offset']),
     ('other_model_name', '--model_name=cifarnet', ['model_name']),
     ('other_eval_image_size', '--eval_image_size=32', ['eval_image_size']),
@@ -747,8 +755,7 @@ for _name, _flag, _names in [
     ('batch_size_0', '--batch_size=0', ['batch_size']),
     ('unknown_split', '--dataset_split_name=validation', ['validation']),
     ('checkpoint_path_missing', '--checkpoint_path={c.dir}/nowhere', ['{c.dir}/nowhere']),
-    ('dataset_dir_missing', '--dataset_dir={c.dir}/nowhere', ['{c.dir}/nowhere'])]:
-  case('eval', _name, CLEAR, lambda c, f=_flag: c.run(c.eval(f.format(c=c))), _names)
+    ('dataset_dir_missing', '--dataset_dir={c.dir}/nowhere', ['{c.dir}/nowhere'])])
 case('eval', 'checkpoint_dir_empty', CLEAR,
      lambda c: c.run(c.eval('--checkpoint_path=' + c.mkdir('empty'))), ['{c.dir}/empty'])
 case('eval', 'checkpoint_dir_newest_truncated', EITHER,
@@ -772,7 +779,7 @@ case('eval', 'records_label15_skip_bad_records', OK,
                   lambda c, r: problems((accuracy(r) is not None, 'no accuracy printed'))))
 
 # --- export_inference_graph
-for _name, _flag, _names in [
+flag_cases('export', 'export', [
     ('checkpoint_of_another_network', '--model_name=cifarnet', ['model_name']),
     ('unknown_model_name', '--model_name=lenett', ['lenett']),
     ('image_size_mismatch', '--image_size=32', ['image_size']),
@@ -780,8 +787,7 @@ for _name, _flag, _names in [
     ('channels_mismatch', '--nouse_grayscale', ['use_grayscale']),
     ('batch_size_0', '--batch_size=0', ['batch_size']),
     ('bad_tflite_quantize', '--tflite_quantize=int4', ['tflite_quantize']),
-    ('checkpoint_missing', '--checkpoint_path={c.dir}/nowhere', ['{c.dir}/nowhere'])]:
-  case('export', _name, CLEAR, lambda c, f=_flag: c.run(c.export(f.format(c=c))), _names)
+    ('checkpoint_missing', '--checkpoint_path={c.dir}/nowhere', ['{c.dir}/nowhere'])])
 case('export', 'checkpoint_corrupt', CLEAR,
      lambda c: c.run(c.export('--checkpoint_path=' + corrupt_checkpoint(c))),
      ['{c.dir}/bad/model.ckpt-50'])

@@ -144,12 +144,12 @@ def start_server(task):
                      'machine?)' % (describe(task), error.message.strip())) from None
 
 
-def session_config(task, **kwargs):
+def session_config(task):
   """A `ConfigProto` for a worker's sessions: it sees the parameter servers and its
   own task only, so that its ops run on it and a dead worker does not stop it; ops
   for a GPU it does not have run on its CPU."""
   return _v1.ConfigProto(device_filters=['/job:ps', _device(WORKER, task.task_index)],
-                         allow_soft_placement=True, **kwargs)
+                         allow_soft_placement=True)
 
 
 def _workers_queue(name, ps_index):

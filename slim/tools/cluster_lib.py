@@ -54,7 +54,7 @@ class Worker(object):
     self.target = flags.master or self._server.target
     self.session_config = cluster.session_config(self._task)
     self.error = None
-    self._global_step_device = None
+    self._global_step_read = None  # (session, tensor), once watch_global_step is called
     self._watch = None
     self._started = False
 
@@ -73,7 +73,12 @@ class Worker(object):
 
   def watch_global_step(self, global_step):
     """Lets a lost peer's check read the global step (where `global_step` lives)."""
-    self._global_step_device = global_step.device
+    graph = tf.Graph()
+    with graph.as_default(), _v1.device(global_step.device):
+      handle = tf.raw_ops.VarHandleOp(dtype=tf.int64, shape=[], shared_name=global_step.op.name)
+      step = tf.raw_ops.ReadVariableOp(resource=handle, dtype=tf.int64)
+    self._global_step_read = (
+        _v1.Session(self._server.target, graph=graph, config=self.session_config), step)
 
   def checked(self, train_step_fn):
     """`train_step_fn` that first raises the error of a lost peer, if any. With
@@ -114,19 +119,15 @@ class Worker(object):
 
   def _read_global_step(self):
     """The global step, read where it lives (None while it cannot be read)."""
-    graph = tf.Graph()
-    with graph.as_default(), _v1.device(self._global_step_device):
-      handle = tf.raw_ops.VarHandleOp(dtype=tf.int64, shape=[], shared_name='global_step')
-      step = tf.raw_ops.ReadVariableOp(resource=handle, dtype=tf.int64)
+    sess, step = self._global_step_read
     with contextlib.suppress(tf.errors.OpError):
-      sess = _v1.Session(self._server.target, graph=graph, config=self.session_config)
       return int(sess.run(step, options=_v1.RunOptions(timeout_in_ms=10000)))
     return None
 
   def _finished(self):
     """Whether the global step has reached --max_number_of_steps (so a peer that
     left has left because training is over)."""
-    if self._flags.max_number_of_steps is None or self._global_step_device is None:
+    if self._flags.max_number_of_steps is None or self._global_step_read is None:
       return False
     step = self._read_global_step()
     return step is not None and step >= self._flags.max_number_of_steps

@@ -21,9 +21,9 @@ computes its gradients and applies them on the parameter servers, which count
 every step in `global_step`. A worker that fails is replaced by the
 coordinator (its step runs again on another worker), so a step may run twice.
 """
-import numpy as np
 import tensorflow as tf
 
+from slim.training import _synced
 from slim.training import checkpoints
 
 __all__ = ['MAX_STEPS_PER_JOIN', 'Input', 'Step', 'check_arguments', 'is_parameter_server',
@@ -86,11 +86,6 @@ class Input(object):
     return held
 
 
-def _first_replica(strategy, structure):
-  return tf.nest.map_structure(lambda v: strategy.experimental_local_results(v)[0],
-                               structure)
-
-
 def _refuse_new_variables(unused_next_creator, **kwargs):
   raise ValueError('train: the training step scheduled on the workers made a variable (%s) '
                    'its first trace had not made' % kwargs.get('name'))
@@ -129,7 +124,7 @@ class Step(object):
     self._images = None
     if image_summary_fn is not None:
       self._images = tf.function(
-          lambda iterator: image_summary_fn(_first_replica(strategy, next(iterator))))
+          lambda iterator: image_summary_fn(_synced.first_replica(strategy, next(iterator))))
 
   def schedule(self, coordinator, iterator):
     """Schedules one step on a worker; returns its RemoteValue."""
@@ -192,8 +187,7 @@ def run(loop, inputs, step_fn, checkpoint_path):
                                    'training stops', step)
     if outputs:
       for values in sorted(outputs, key=lambda values: values['global_step']):
-        if not np.isfinite(values['total_loss']):
-          loop.check_loss(values['global_step'], values, checkpoint_path)
+        loop.check_loss(values['global_step'], values, checkpoint_path)
       latest = max(outputs, key=lambda values: values['global_step'])
       loss = latest['total_loss']
       last = ended or step >= loop.max_steps

@@ -12,14 +12,20 @@ its clock, so that all of them act on the same answer.
 """
 import tensorflow as tf
 
-__all__ = ['AVERAGED', 'SUMMED', 'Input', 'check_same_step', 'replica_averager',
-           'train_step_fn']
+__all__ = ['AVERAGED', 'SUMMED', 'Input', 'check_same_step', 'first_replica',
+           'replica_averager', 'train_step_fn']
 
 # The outputs of a step, reduced over the replicas in two all-reduces: the
 # summed ones (the examples, and how many workers' clocks say a summary or a
 # checkpoint is due), and the averaged ones.
 SUMMED = ('batch_size', 'summaries_due', 'save_due')
 AVERAGED = ('total_loss', 'loss', 'regularization_loss', 'learning_rate')
+
+
+def first_replica(strategy, structure):
+  """The first local replica's part of each per-replica value of `structure`."""
+  return tf.nest.map_structure(lambda v: strategy.experimental_local_results(v)[0],
+                               structure)
 
 
 class Input(object):

@@ -176,11 +176,6 @@ def _make_optimizer(optimizer, learning_rate, global_step):
   return made, learning_rate_fn
 
 
-def _first_replica(strategy, structure):
-  return tf.nest.map_structure(lambda v: strategy.experimental_local_results(v)[0],
-                               structure)
-
-
 def _release_in_background(held):
   """Drops the objects of the list `held` (emptied) in a new thread.
 
@@ -420,7 +415,7 @@ def train(model, dataset, loss_fn, optimizer, train_dir=None, max_number_of_step
     elif inputs.first is None:
       raise ValueError('train: the dataset is empty')
     else:
-      example = _first_replica(strategy, inputs.first)
+      example = _synced.first_replica(strategy, inputs.first)
     with strategy.scope():
       global_step = tf.Variable(0, dtype=tf.int64, name='global_step', trainable=False,
                                 aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
@@ -609,7 +604,7 @@ class _Loop(object):
                            loss=values['total_loss'])
 
   def _first_replica_images(self, batch):
-    return self.image_summary_fn(_first_replica(self.strategy, batch))
+    return self.image_summary_fn(_synced.first_replica(self.strategy, batch))
 
   def summarize(self, step, values, images):
     """Writes the scalars of `values` and, given an image_summary_fn, the images
