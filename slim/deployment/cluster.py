@@ -22,7 +22,7 @@ import time
 
 import tensorflow as tf
 
-__all__ = ['ClusterTask', 'DONE', 'PeerWatch', 'READY', 'describe', 'serve_until_workers_done',
+__all__ = ['ClusterTask', 'DONE', 'INITIALIZED', 'PeerWatch', 'READY', 'describe', 'serve_until_workers_done',
            'session_config', 'start_server', 'task_of', 'task_of_tf_config',
            'tell_parameter_servers', 'wait_for_workers']
 
@@ -30,8 +30,9 @@ _v1 = tf.compat.v1
 _logging = _v1.logging
 WORKER, PS = 'worker', 'ps'
 _QUEUE_CAPACITY = 4096
-# The queues of worker indices on the parameter servers: workers done, workers ready.
-DONE, READY = 'done', 'ready'
+# The queues of worker indices on the parameter servers: workers done, workers ready
+# to train, the chief's variables initialized or restored (one token per other worker).
+DONE, READY, INITIALIZED = 'done', 'ready', 'initialized'
 _SILENCE_NOTICE_SECS = 30
 
 ClusterTask = collections.namedtuple('ClusterTask', ['cluster_spec', 'job_name', 'task_index'])
@@ -161,14 +162,15 @@ def _workers_queue(name, ps_index):
                               name='workers_%s_%d' % (name, ps_index))
 
 
-def tell_parameter_servers(task, target, name, ps_indices=None, timeout_secs=30):
-  """Puts worker `task`'s index in the queue `name` of the parameter servers
-  `ps_indices` (default: all)."""
+def tell_parameter_servers(task, target, name, ps_indices=None, copies=1, timeout_secs=30):
+  """Puts worker `task`'s index (`copies` times) in the queue `name` of the
+  parameter servers `ps_indices` (default: all)."""
   if ps_indices is None:
     ps_indices = range(task.cluster_spec.num_tasks(PS))
   graph = tf.Graph()
   with graph.as_default():
-    enqueues = [_workers_queue(name, i).enqueue(task.task_index) for i in ps_indices]
+    enqueues = [_workers_queue(name, i).enqueue_many([[task.task_index] * copies])
+                for i in ps_indices]
   sess = _v1.Session(target, graph=graph, config=session_config(task))
   sess.run(enqueues, options=_v1.RunOptions(timeout_in_ms=int(timeout_secs * 1000)))
 

@@ -16,7 +16,6 @@ import os
 import re
 import sys
 import threading
-import time
 
 import tensorflow as tf
 
@@ -104,13 +103,24 @@ class Worker(object):
                              should_stop=lambda: bool(self.error))
 
   def wait_for_chief(self):
-    """Waits (quietly) until the chief has initialized the global step, so that
-    the session's own readiness checks, 30 s apart, find the model ready."""
+    """Waits (quietly) until this run's chief has initialized or restored the
+    variables: then the session's own readiness checks, 30 s apart, find the
+    model ready, and a parameter server that outlived the previous chief does not
+    pass its stale values (global step included) for this run's."""
     if self._task.task_index == 0:
       return
     _v1.logging.info('Waiting for the chief to initialize the variables')
-    while self._read_global_step() is None and not self.error:
-      time.sleep(0.5)
+    cluster.wait_for_workers(self.target, self.session_config, cluster.INITIALIZED, 0, 1,
+                             should_stop=lambda: bool(self.error))
+
+  def session_wrapper(self, session):
+    """`session_wrapper` of `slim.learning.train`: the chief's session is ready
+    (variables initialized or restored): the other workers may start."""
+    others = self._task.cluster_spec.num_tasks(cluster.WORKER) - 1
+    if self._task.task_index == 0 and others:
+      cluster.tell_parameter_servers(self._task, self.target, cluster.INITIALIZED, [0],
+                                     copies=others)
+    return session
 
   def done(self):
     """Stops the watch and tells the parameter servers this worker is done."""

@@ -401,9 +401,10 @@ def _train(flags, is_chief, checkpoint, stack, worker):
           every_n=flags.log_every_n_steps,
           run_log=run_log)
       train_step_fn = reporting_train_step(progress, graph.learning_rate)
-    master, session_config = flags.master, None
+    master, session_config, session_wrapper = flags.master, None, None
     if worker is not None:
       master, session_config = worker.target, worker.session_config
+      session_wrapper = worker.session_wrapper
       worker.watch_global_step(graph.global_step)
       worker.wait_for_chief()
       train_step_fn = worker.checked(train_step_fn)
@@ -413,7 +414,8 @@ def _train(flags, is_chief, checkpoint, stack, worker):
       with _common.naming_damaged_records(dataset):
         return slim.learning.train(
             graph.train_tensor, logdir=flags.train_dir, master=master,
-            session_config=session_config, is_chief=is_chief, init_fn=graph.init_fn,
+            session_config=session_config, session_wrapper=session_wrapper,
+            is_chief=is_chief, init_fn=graph.init_fn,
             summary_op=graph.summary_op,
             number_of_steps=flags.max_number_of_steps,
             log_every_n_steps=0,  # the progress lines are train_step_fn's
