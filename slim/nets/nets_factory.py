@@ -20,6 +20,7 @@ import slim
 from slim import _checks
 from slim.nets import alexnet
 from slim.nets import cifarnet
+from slim.nets import i3d
 from slim.nets import inception
 from slim.nets import inception_resnet_v2
 from slim.nets import inception_v1
@@ -31,6 +32,7 @@ from slim.nets import mobilenet_v1
 from slim.nets import overfeat
 from slim.nets import resnet_v1
 from slim.nets import resnet_v2
+from slim.nets import s3dg
 from slim.nets import vgg
 from slim.nets.mobilenet import mobilenet_v2
 from slim.nets.mobilenet import mobilenet_v3
@@ -42,9 +44,9 @@ __all__ = ['NETWORKS', 'NetworkSpec', 'arg_scopes_map', 'get_network_fn', 'get_n
            'list_networks', 'networks_map']
 
 # Every network module, imported for the networks it registers.
-NETWORK_MODULES = (alexnet, cifarnet, inception, inception_resnet_v2, inception_v1, inception_v2,
-                   inception_v3, inception_v4, lenet, mobilenet_v1, mobilenet_v2, mobilenet_v3,
-                   nasnet, overfeat, pnasnet, resnet_v1, resnet_v2, vgg)
+NETWORK_MODULES = (alexnet, cifarnet, i3d, inception, inception_resnet_v2, inception_v1,
+                   inception_v2, inception_v3, inception_v4, lenet, mobilenet_v1, mobilenet_v2,
+                   mobilenet_v3, nasnet, overfeat, pnasnet, resnet_v1, resnet_v2, s3dg, vgg)
 
 
 def get_network_spec(name):

@@ -41,10 +41,13 @@ class SmallBuild(typing.NamedTuple):
       `depth_multiplier`, `global_pool`).
     any_image_size: whether this build also runs on images of unknown height
       and width (default False).
+    num_frames: for a video network, the frames of its clips in this build
+      (default None: the network's `num_frames`).
   """
   image_size: int
   kwargs: typing.Mapping = _EMPTY
   any_image_size: bool = False
+  num_frames: int = None
 
 
 class NetworkSpec(typing.NamedTuple):
@@ -69,6 +72,9 @@ class NetworkSpec(typing.NamedTuple):
       research/slim's defaults differ from TF-Slim's (ResNets squeeze their
       logits to [batch, num_classes]).
     small_build: a `SmallBuild` for fast tests.
+    num_frames: for a video network, the number of frames of its clips
+      (its input is [batch, num_frames, height, width, 3]); None for an image
+      network.
   """
   name: str
   function: typing.Callable
@@ -79,6 +85,12 @@ class NetworkSpec(typing.NamedTuple):
   labels_offset: int = 0
   kwargs: typing.Mapping = _EMPTY
   small_build: SmallBuild = None
+  num_frames: int = None
+
+  @property
+  def is_video(self):
+    """Whether the network classifies clips of frames rather than images."""
+    return self.num_frames is not None
 
 
 def _check_mapping(caller, argument, value):
@@ -90,19 +102,26 @@ def _check_mapping(caller, argument, value):
   return types.MappingProxyType(dict(value))
 
 
-def _check_small_build(caller, default_image_size, small_build):
+def _check_small_build(caller, default_image_size, small_build, num_frames):
   if small_build is None:
-    return SmallBuild(default_image_size)
+    return SmallBuild(default_image_size, num_frames=num_frames)
   if not isinstance(small_build, SmallBuild):
     raise TypeError('%s: small_build must be a registry.SmallBuild, received %r'
                     % (caller, small_build))
   _checks.check_count(caller, 'small_build.image_size', small_build.image_size)
+  _checks.check_count(caller, 'small_build.num_frames', small_build.num_frames, allow_none=True)
+  if num_frames is None and small_build.num_frames is not None:
+    raise ValueError('%s: small_build.num_frames is for video networks; pass num_frames= '
+                     'to register one, received small_build.num_frames=%r without it'
+                     % (caller, small_build.num_frames))
   return small_build._replace(
-      kwargs=_check_mapping(caller, 'small_build.kwargs', small_build.kwargs))
+      kwargs=_check_mapping(caller, 'small_build.kwargs', small_build.kwargs),
+      num_frames=small_build.num_frames if small_build.num_frames is not None else num_frames)
 
 
 def register_network(name, *, arg_scope, default_image_size, preprocessing, num_classes,
-                     labels_offset=0, factory_kwargs=None, small_build=None):
+                     labels_offset=0, factory_kwargs=None, small_build=None,
+                     num_frames=None):
   """Decorates a network function: registers it in `NETWORKS` under `name` and
   sets its `default_image_size` attribute (research/slim code reads it there).
 
@@ -117,13 +136,16 @@ def register_network(name, *, arg_scope, default_image_size, preprocessing, num_
       the function (default none).
     small_build: a `SmallBuild` for fast tests (default: the network as it
       is, at `default_image_size`).
+    num_frames: for a video network, the number of frames of its clips
+      (default None: an image network); its small build's frames default
+      to it.
 
   Returns:
     The decorator, which returns the function itself.
 
   Raises:
     ValueError: a name registered already, or a wrong size, preprocessing
-      name, number of classes or label offset.
+      name, number of classes, label offset or number of frames.
     TypeError: `arg_scope` not callable, or `factory_kwargs` or `small_build`
       of the wrong type.
   """
@@ -135,8 +157,9 @@ def register_network(name, *, arg_scope, default_image_size, preprocessing, num_
                      "('inception', 'vgg', ...), received %r" % (caller, preprocessing))
   _checks.check_count(caller, 'num_classes', num_classes)
   _checks.check_count(caller, 'labels_offset', labels_offset, allow_zero=True)
+  _checks.check_count(caller, 'num_frames', num_frames, allow_none=True)
   factory_kwargs = _check_mapping(caller, 'factory_kwargs', factory_kwargs)
-  small_build = _check_small_build(caller, default_image_size, small_build)
+  small_build = _check_small_build(caller, default_image_size, small_build, num_frames)
 
   def decorator(function):
     _checks.check_callable(caller, 'the decorated network function', function,
@@ -145,7 +168,7 @@ def register_network(name, *, arg_scope, default_image_size, preprocessing, num_
         name=name, function=function, arg_scope=arg_scope,
         default_image_size=default_image_size, preprocessing=preprocessing,
         num_classes=num_classes, labels_offset=labels_offset, kwargs=factory_kwargs,
-        small_build=small_build))
+        small_build=small_build, num_frames=num_frames))
     function.default_image_size = default_image_size
     return function
 

@@ -50,6 +50,29 @@ def images(size, channels=3, batch=2, seed=0):
       -1, 1, (batch, size, size, channels)).astype(np.float32)
 
 
+def clips(size, num_frames, channels=3, batch=2, seed=0):
+  """Random clips [batch, num_frames, size, size, channels] in [-1, 1)."""
+  return np.random.RandomState(seed).uniform(
+      -1, 1, (batch, num_frames, size, size, channels)).astype(np.float32)
+
+
+def small_input_shape(name, batch=2, known_size=True):
+  """The input shape of network `name`'s small build (`registry.SmallBuild`):
+  [batch, size, size, 3], or [batch, frames, size, size, 3] for a video
+  network; None for an unknown batch or (without `known_size`) height and width."""
+  spec = nets_factory.get_network_spec(name)
+  size = spec.small_build.image_size if known_size else None
+  frames = [spec.small_build.num_frames] if spec.is_video else []
+  return [batch] + frames + [size, size, 3]
+
+
+def small_inputs(name, batch=2, seed=0):
+  """Random inputs of network `name`'s small build: images, or clips for a
+  video network (see `small_input_shape`)."""
+  return np.random.RandomState(seed).uniform(
+      -1, 1, small_input_shape(name, batch)).astype(np.float32)
+
+
 def random_values(named_variables, seed=0):
   """Random values for `named_variables` ((name, variable) pairs), by name:
   weights normal with variance 2 / fan-in, biases and batch-norm offsets and
@@ -285,7 +308,8 @@ def compare_with_reference(reference_fn, our_fn, inputs, extra_end_points=(), se
 
 # The networks whose registry-driven tests run by default: one network of each
 # family of tf_slim's nets and the small ones of the other families; the rest
-# (big weights or graphs) run with -m slow.
+# (big weights or graphs) run with -m slow. The video networks I3D and S3D-G run
+# there too; tests/slim/nets/test_video.py runs a thin S3D-G in every mode by default.
 FAST_NETWORKS = frozenset([
     'alexnet_v2', 'inception_v1', 'inception_v2', 'inception_v3', 'resnet_v1_50',
     'resnet_v2_50', 'lenet', 'cifarnet', 'mobilenet_v1', 'mobilenet_v2', 'mobilenet_v3_small'])

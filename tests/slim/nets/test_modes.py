@@ -34,14 +34,19 @@ def _small(name):
   return functools.partial(network_fn, **build.kwargs), build.image_size, build.any_image_size
 
 
+def _unknown_batch(name, known_size=True):
+  """The input shape of `name`'s small build with an unknown batch (and size)."""
+  return harness.small_input_shape(name, batch=None, known_size=known_size)
+
+
 # --- every registered network -----------------------------------------------------------------
 
 @pytest.mark.parametrize('name', harness.registered_networks())
 def test_graph_and_eager_agree_and_read_each_others_checkpoints(name, tmp_path):
-  network_fn, size, _ = _small(name)
-  images = harness.images(size)
+  network_fn, _, _ = _small(name)
+  images = harness.small_inputs(name)
   graph_ckpt, eager_ckpt = str(tmp_path / 'graph.ckpt'), str(tmp_path / 'eager.ckpt')
-  graph = harness.run_in_graph(network_fn, images, [None, size, size, 3], seed=1,
+  graph = harness.run_in_graph(network_fn, images, _unknown_batch(name), seed=1,
                                save=graph_ckpt)
 
   model = slim.Model(network_fn)
@@ -60,14 +65,14 @@ def test_graph_and_eager_agree_and_read_each_others_checkpoints(name, tmp_path):
   eager_out = model(images)[0].numpy()
   assert not np.allclose(eager_out, graph.output)
   saver.save(None, eager_ckpt)
-  restored = harness.run_in_graph(network_fn, images, [None, size, size, 3], restore=eager_ckpt)
+  restored = harness.run_in_graph(network_fn, images, _unknown_batch(name), restore=eager_ckpt)
   harness.assert_close(restored.output, eager_out)
 
 
 @pytest.mark.parametrize('name', harness.registered_networks())
 def test_tf_function_and_saved_model_round_trip(name, tmp_path):
-  network_fn, size, any_image_size = _small(name)
-  images = harness.images(size, seed=3)
+  network_fn, _, any_image_size = _small(name)
+  images = harness.small_inputs(name, seed=3)
   model = slim.Model(network_fn)
   eager_logits, eager_end_points = model(images)
 
@@ -75,11 +80,11 @@ def test_tf_function_and_saved_model_round_trip(name, tmp_path):
   harness.assert_close(traced_logits, eager_logits)
   assert list(traced_end_points) == list(eager_end_points)
 
-  spatial = None if any_image_size else size
   module = tf.Module()
   module.model = model
-  module.serve = tf.function(lambda x: model(x)[0],
-                             input_signature=[tf.TensorSpec([None, spatial, spatial, 3])])
+  module.serve = tf.function(
+      lambda x: model(x)[0],
+      input_signature=[tf.TensorSpec(_unknown_batch(name, known_size=not any_image_size))])
   tf.saved_model.save(module, str(tmp_path / 'saved'))
   loaded = tf.saved_model.load(str(tmp_path / 'saved'))
   harness.assert_close(loaded.serve(images), eager_logits)
@@ -90,10 +95,10 @@ def test_tf_function_and_saved_model_round_trip(name, tmp_path):
 @pytest.mark.parametrize('name', [p.values[0] for p in harness.registered_networks(
     lambda spec: spec.small_build.any_image_size)])
 def test_unknown_spatial_size_in_graph_mode(name):
-  network_fn, size, _ = _small(name)
-  images = harness.images(size)
-  known = harness.run_in_graph(network_fn, images, [BATCH, size, size, 3])
-  unknown = harness.run_in_graph(network_fn, images, [None, None, None, 3])
+  network_fn, _, _ = _small(name)
+  images = harness.small_inputs(name)
+  known = harness.run_in_graph(network_fn, images, harness.small_input_shape(name, BATCH))
+  unknown = harness.run_in_graph(network_fn, images, _unknown_batch(name, known_size=False))
   assert sorted(unknown.end_point_shapes) == sorted(known.end_point_shapes)
   harness.assert_close(unknown.output, known.output)
 

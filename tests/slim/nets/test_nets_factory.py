@@ -13,6 +13,8 @@ from tests.slim import fresh_python
 RESEARCH_SLIM = {
     'alexnet_v2': ('slim.nets.alexnet', 'alexnet_v2', 'alexnet_v2_arg_scope'),
     'cifarnet': ('slim.nets.cifarnet', 'cifarnet', 'cifarnet_arg_scope'),
+    'i3d': ('slim.nets.i3d', 'i3d', 'i3d_arg_scope'),
+    's3dg': ('slim.nets.s3dg', 's3dg', 's3dg_arg_scope'),
     'overfeat': ('slim.nets.overfeat', 'overfeat', 'overfeat_arg_scope'),
     'vgg_a': ('slim.nets.vgg', 'vgg_a', 'vgg_arg_scope'),
     'vgg_16': ('slim.nets.vgg', 'vgg_16', 'vgg_arg_scope'),
@@ -79,6 +81,8 @@ def test_registry_has_research_slims_networks_with_their_functions():
     ('nasnet_cifar', 32, 10, 0, 'cifarnet'),
     ('cifarnet', 32, 10, 0, 'cifarnet'),
     ('lenet', 28, 10, 0, 'lenet'),
+    ('i3d', 224, 400, 0, 'inception'),
+    ('s3dg', 224, 400, 0, 'inception'),
 ])
 def test_spec_fields(name, size, classes, offset, preprocessing):
   spec = nets_factory.NETWORKS[name]
@@ -86,10 +90,20 @@ def test_spec_fields(name, size, classes, offset, preprocessing):
           spec.preprocessing) == (size, classes, offset, preprocessing)
 
 
+# Video networks: Kinetics-400 clips of 64 frames (research/slim's test clips).
+VIDEO_NETWORKS = ('i3d', 's3dg')
+
+
+def test_video_networks_are_marked_with_their_frames():
+  for spec in nets_factory.NETWORKS.values():
+    assert spec.is_video == (spec.name in VIDEO_NETWORKS), spec.name
+    assert spec.num_frames == (64 if spec.is_video else None), spec.name
+
+
 def test_every_spec_is_consistent():
   for spec in nets_factory.NETWORKS.values():
     assert spec.preprocessing in ('inception', 'vgg', 'cifarnet', 'lenet'), spec
-    assert spec.num_classes + spec.labels_offset in (10, 1001), spec
+    assert spec.num_classes + spec.labels_offset in ((400,) if spec.is_video else (10, 1001)), spec
     assert spec.labels_offset == (1 if spec.num_classes == 1000 else 0), spec
     expected_kwargs = {'spatial_squeeze': True} if spec.name.startswith('resnet') else {}
     assert dict(spec.kwargs) == expected_kwargs, spec.name
@@ -111,7 +125,7 @@ def test_list_networks_globs():
   assert nets_factory.list_networks('*_large') == ['mobilenet_v3_large', 'nasnet_large',
                                                     'pnasnet_large']
   assert nets_factory.list_networks('nope*') == []
-  assert len(nets_factory.list_networks()) == len(RESEARCH_SLIM) == 38
+  assert len(nets_factory.list_networks()) == len(RESEARCH_SLIM) == 40
 
 
 def test_unknown_network_suggests_the_closest_and_lists_all():
@@ -143,7 +157,7 @@ def test_get_network_fn_rejects_bad_arguments(kwargs, match):
 
 def test_maps_are_research_slims_dicts_filled_from_the_registry():
   assert sorted(nets_factory.networks_map) == nets_factory.list_networks()
-  assert len(nets_factory.arg_scopes_map) == len(nets_factory.NETWORKS) == 38
+  assert len(nets_factory.arg_scopes_map) == len(nets_factory.NETWORKS) == 40
   assert 'vgg_16' in nets_factory.networks_map and 'vgg_17' not in nets_factory.arg_scopes_map
   assert nets_factory.networks_map['vgg_16'] is nets_factory.NETWORKS['vgg_16'].function
   with pytest.raises(KeyError):
@@ -182,7 +196,9 @@ def test_factory_imports_every_network_module():
             'assert "slim.nets.vgg" in sys.modules and "slim.nets.nasnet.pnasnet" in sys.modules\n'
             'from nets import vgg\n'
             'assert f.networks_map["vgg_16"] is vgg.vgg_16\n'
-            'assert len(f.NETWORKS) == 38\n'
+            'assert len(f.NETWORKS) == 40\n'
+            'from nets import i3d, s3dg\n'
+            'assert f.networks_map["i3d"] is i3d.i3d and f.networks_map["s3dg"] is s3dg.s3dg\n'
             'print("ok")\n')
   result = fresh_python.check_ran(fresh_python.run_python(script))
   assert result.stdout.strip() == 'ok'

@@ -63,6 +63,26 @@ def test_default_small_build_is_the_network_at_its_size(networks):
   assert networks['plain'].kwargs == {} and networks['plain'].labels_offset == 0
 
 
+def test_video_networks_register_their_frames(networks):
+  register = registry.register_network('clip', arg_scope=_arg_scope, default_image_size=16,
+                                       preprocessing='inception', num_classes=400, num_frames=8)
+  register(lambda clips: clips)
+  assert networks['clip'].is_video and networks['clip'].num_frames == 8
+  assert networks['clip'].small_build == registry.SmallBuild(16, {}, False, 8)
+  registry.register_network('short', arg_scope=_arg_scope, default_image_size=16,
+                            preprocessing='inception', num_classes=400, num_frames=8,
+                            small_build=registry.SmallBuild(8, num_frames=2))(lambda c: c)
+  assert networks['short'].small_build.num_frames == 2
+  with pytest.raises(ValueError, match=r"register_network\('image'\): small_build.num_frames "
+                                       r"is for video networks"):
+    registry.register_network('image', arg_scope=_arg_scope, default_image_size=16,
+                              preprocessing='inception', num_classes=10,
+                              small_build=registry.SmallBuild(8, num_frames=2))
+  with pytest.raises(ValueError, match='num_frames must be a positive int or None, received 0'):
+    registry.register_network('zero', arg_scope=_arg_scope, default_image_size=16,
+                              preprocessing='inception', num_classes=10, num_frames=0)
+
+
 def test_a_name_is_registered_once(networks):
   register = registry.register_network('twice', arg_scope=_arg_scope, default_image_size=8,
                                        preprocessing='vgg', num_classes=1000,
@@ -122,10 +142,10 @@ def test_the_registry_is_read_only():
 def test_every_network_builds_with_its_small_build(graph, name):
   spec = nets_factory.get_network_spec(name)
   assert spec.function.default_image_size == spec.default_image_size
-  size, kwargs = spec.small_build.image_size, spec.small_build.kwargs
   network_fn = nets_factory.get_network_fn(name, num_classes=7)
-  logits, end_points = network_fn(tf.compat.v1.placeholder(tf.float32, [2, size, size, 3]),
-                                  **kwargs)
+  logits, end_points = network_fn(
+      tf.compat.v1.placeholder(tf.float32, harness.small_input_shape(name)),
+      **spec.small_build.kwargs)
   assert logits.shape.as_list() == [2, 7]
   assert end_points and graph_run.variable_shapes()
 
@@ -136,6 +156,10 @@ def test_every_network_has_a_small_build_no_larger_than_itself():
     assert isinstance(build, registry.SmallBuild), spec.name
     assert build.image_size <= spec.default_image_size, spec.name
     assert set(build.kwargs) <= {'depth_multiplier', 'global_pool'}, spec.name
+    if spec.is_video:
+      assert 0 < build.num_frames <= spec.num_frames, spec.name
+    else:
+      assert build.num_frames is None, spec.name
 
 
 # --- explicit network functions --------------------------------------------------------------
