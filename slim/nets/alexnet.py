@@ -15,6 +15,9 @@ from slim.nets import registry
 
 __all__ = ['alexnet_v2', 'alexnet_v2_arg_scope']
 
+# tf_slim's and research/slim's module-level initializer helper.
+trunc_normal = _common.trunc_normal
+
 
 def alexnet_v2_arg_scope(weight_decay=0.0005):
   """The AlexNet v2 arg scope: relu, biases 0.1, L2 weight decay, SAME

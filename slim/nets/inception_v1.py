@@ -15,6 +15,9 @@ from slim.nets.inception_utils import Conv, MaxPool, Mixed
 
 __all__ = ['inception_v1', 'inception_v1_arg_scope', 'inception_v1_base']
 
+# tf_slim's and research/slim's module-level initializer helper.
+trunc_normal = _common.trunc_normal
+
 
 def _mixed(scope, b0, b1, b2, b3, branch_2_conv='Conv2d_0b_3x3'):
   """An Inception v1 module: 1x1 | 1x1, 3x3 | 1x1, 3x3 | 3x3 max pool, 1x1.

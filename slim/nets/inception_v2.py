@@ -15,6 +15,9 @@ from slim.nets.inception_utils import AvgPool, Call, Conv, MaxPool, Mixed
 
 __all__ = ['inception_v2', 'inception_v2_arg_scope', 'inception_v2_base']
 
+# tf_slim's and research/slim's module-level initializer helper.
+trunc_normal = _common.trunc_normal
+
 
 def _first_conv(net, scope, depth):
   """Conv2d_1a_7x7, separable: its depthwise multiplier keeps it from being

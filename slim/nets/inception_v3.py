@@ -18,6 +18,9 @@ from slim.nets.inception_utils import AvgPool, Conv, Fork, MaxPool, Mixed
 
 __all__ = ['inception_v3', 'inception_v3_arg_scope', 'inception_v3_base']
 
+# tf_slim's and research/slim's module-level initializer helper.
+trunc_normal = _common.trunc_normal
+
 # The layers before the Inception modules, with VALID padding unless marked.
 ROOT_STAGES = (
     # 299 x 299 x 3

@@ -14,6 +14,9 @@ from slim.nets import registry
 
 __all__ = ['overfeat', 'overfeat_arg_scope']
 
+# tf_slim's and research/slim's module-level initializer helper.
+trunc_normal = _common.trunc_normal
+
 
 def overfeat_arg_scope(weight_decay=0.0005):
   """The OverFeat arg scope: relu, zero biases, L2 weight decay, SAME

@@ -16,10 +16,11 @@ import contextlib
 import tensorflow as tf
 
 import slim
+from slim import _checks
 from slim.nets import _common
 
 __all__ = ['Block', 'bottleneck_block', 'build_resnet', 'conv2d_same', 'imagenet_blocks',
-           'resnet_arg_scope', 'stack_blocks_dense', 'subsample']
+           'resnet_arg_scope', 'stack_blocks_dense', 'subsample', 'thinned_depth_fn']
 
 # The ImageNet ResNets of both versions: units per block, by depth; bottleneck
 # depths and strides of the four blocks.
@@ -55,6 +56,26 @@ def imagenet_blocks(block_fn, depth, base_depth=lambda d: d):
   return [block_fn('block%d' % i, base_depth(d), units, stride)
           for i, (d, units, stride) in enumerate(
               zip(BLOCK_BASE_DEPTHS, UNITS_PER_BLOCK[depth], BLOCK_STRIDES), 1)]
+
+
+def thinned_depth_fn(network, depth_multiplier, min_base_depth):
+  """The bottleneck depth of a thinned ResNet, `d -> max(int(d * depth_multiplier),
+  min_base_depth)` (research/slim's rule: `min_base_depth` decides where the
+  product is smaller, so depth_multiplier=0 gives every block `min_base_depth`).
+
+  Raises:
+    ValueError: depth_multiplier not a number >= 0, min_base_depth not an int
+      >= 0, or both 0 (every depth would be 0).
+  """
+  _checks.check_number(network, 'depth_multiplier', depth_multiplier)
+  if depth_multiplier < 0:
+    raise ValueError('%s: depth_multiplier must be >= 0 (0 gives every block '
+                     'min_base_depth), received %r' % (network, depth_multiplier))
+  _checks.check_count(network, 'min_base_depth', min_base_depth, allow_zero=True)
+  if min(BLOCK_BASE_DEPTHS) * depth_multiplier < 1 and min_base_depth < 1:
+    raise ValueError('%s: depth_multiplier=%r with min_base_depth=%r makes blocks of '
+                     'depth 0; raise either' % (network, depth_multiplier, min_base_depth))
+  return lambda d: max(int(d * depth_multiplier), min_base_depth)
 
 
 def subsample(inputs, factor, scope=None):

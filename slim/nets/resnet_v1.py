@@ -12,7 +12,6 @@ feature corners align with image corners.
 import tensorflow as tf
 
 import slim
-from slim.nets import _common
 from slim.nets import registry
 from slim.nets import resnet_utils
 
@@ -126,9 +125,9 @@ def _resnet_v1_of_depth(depth, inputs, *, scope, min_base_depth, depth_multiplie
   """The ResNet v1 of `depth` layers (a row of resnet_utils.UNITS_PER_BLOCK),
   its bottlenecks thinned to max(int(d * depth_multiplier), min_base_depth)."""
   name = 'resnet_v1_%d' % depth
-  _common.check_depth_multiplier(name, depth_multiplier)
   blocks = resnet_utils.imagenet_blocks(
-      resnet_v1_block, depth, _common.depth_fn(depth_multiplier, min_base_depth))
+      resnet_v1_block, depth,
+      resnet_utils.thinned_depth_fn(name, depth_multiplier, min_base_depth))
   return resnet_utils.build_resnet(name, inputs, blocks, unit_fn=bottleneck,
                                    preactivation=False, scope=scope, **kwargs)
 
@@ -147,8 +146,14 @@ def resnet_v1_50(inputs, num_classes=None, is_training=True, global_pool=True,
                  store_non_strided_activations=False, min_base_depth=8, depth_multiplier=1):
   """ResNet-50 v1: blocks of (3, 4, 6, 3) bottleneck units; 224 x 224 images.
 
-  Arguments as `resnet_v1`; `depth_multiplier` (1) and `min_base_depth` (8)
-  thin the bottleneck depths d to max(int(d * depth_multiplier), min_base_depth).
+  Arguments as `resnet_v1`; `depth_multiplier` (1, a number >= 0) and
+  `min_base_depth` (8) thin the bottleneck depths d to
+  max(int(d * depth_multiplier), min_base_depth): with depth_multiplier=0 every
+  block has bottleneck depth `min_base_depth`.
+
+  Raises:
+    ValueError: as `resnet_v1`; a negative depth_multiplier or min_base_depth,
+      or both giving depth 0.
   """
   return _resnet_v1_of_depth(
       50, inputs, num_classes=num_classes, is_training=is_training, global_pool=global_pool,

@@ -197,7 +197,8 @@ def mobilenet_base(  # pylint: disable=invalid-name
     output_stride=None,
     use_explicit_padding=False,
     scope=None,
-    is_training=False):
+    is_training=False,
+    use_groupnorm=False):
   """Builds the layers of `conv_defs` on `inputs` (inference mode by default).
 
   Args:
@@ -212,6 +213,9 @@ def mobilenet_base(  # pylint: disable=invalid-name
     scope: variable scope (default 'Mobilenet').
     is_training: batch norm's mode; None leaves it to the enclosing arg scope
       (`training_scope`).
+    use_groupnorm: normalize with `slim.group_norm` (8 groups unless the conv
+      defs set them; variables '.../GroupNorm/gamma', '.../GroupNorm/beta')
+      wherever the conv defs ask for `slim.batch_norm` (default False).
 
   Returns:
     (output tensor, end_points): 'layer_N' for each layer, and 'layer_N/<name>'
@@ -228,6 +232,9 @@ def mobilenet_base(  # pylint: disable=invalid-name
   _check_base_arguments(inputs, conv_defs, multiplier, output_stride)
   defaults = conv_defs.get('defaults', {})
   overrides = conv_defs.get('overrides', {})
+  if use_groupnorm:
+    defaults = _with_group_norm(defaults, add_groups=True)
+    overrides = _with_group_norm(overrides)
   if use_explicit_padding:
     overrides = copy.deepcopy(overrides)
     overrides[(slim.conv2d, slim.separable_conv2d)] = {'padding': 'VALID'}
@@ -285,6 +292,23 @@ def mobilenet_base(  # pylint: disable=invalid-name
     return net, end_points
 
 
+def _with_group_norm(scopes, add_groups=False):
+  """A copy of the arg scopes `scopes` (a dict or a list of pairs) that asks for
+  `slim.group_norm` wherever it asked for `slim.batch_norm` as `normalizer_fn`;
+  with `add_groups`, group norm gets 8 groups unless `scopes` set its arguments."""
+  items = list(scopes.items()) if hasattr(scopes, 'items') else list(scopes)
+  converted = []
+  for fns, args in items:
+    args = {name: (slim.group_norm if name == 'normalizer_fn' and value is slim.batch_norm
+                   else value) for name, value in args.items()}
+    converted.append((fns, args))
+  sets_group_norm = any(slim.group_norm in (fns if isinstance(fns, (list, tuple)) else [fns])
+                        for fns, _ in converted)
+  if add_groups and not sets_group_norm:
+    converted.append(((slim.group_norm,), {'groups': 8}))
+  return converted
+
+
 @contextlib.contextmanager
 def _scope_all(scope, default_scope=None):
   """A variable scope and the name scope it first opened, together."""
@@ -301,6 +325,7 @@ def mobilenet(inputs,
               reuse=None,
               scope='Mobilenet',
               base_only=False,
+              use_reduce_mean_for_pooling=False,
               **mobilenet_args):
   """A MobileNet classifier: `mobilenet_base`, global pooling, dropout and a 1x1
   convolution to `num_classes` logits (variables 'Logits/Conv2d_1c_1x1/...').
@@ -316,8 +341,11 @@ def mobilenet(inputs,
     reuse: reuse the variables of `scope`.
     scope: variable scope (default 'Mobilenet').
     base_only: return the output of the last layer (no pooling, no logits).
+    use_reduce_mean_for_pooling: pool with `tf.reduce_mean` (op
+      'Logits/ReduceMean') instead of average pooling; same values (default False).
     **mobilenet_args: passed to `mobilenet_base` (conv_defs, multiplier,
-      final_endpoint, output_stride, use_explicit_padding, is_training).
+      final_endpoint, output_stride, use_explicit_padding, is_training,
+      use_groupnorm).
 
   Returns:
     (logits [batch, num_classes] or features, end_points).
@@ -340,7 +368,7 @@ def mobilenet(inputs,
 
     net = tf.identity(net, name='embedding')
     with tf.compat.v1.variable_scope('Logits'):
-      net = global_pool(net)
+      net = global_pool(net, use_reduce_mean_for_pooling)
       end_points['global_pool'] = net
       if not num_classes:
         return net, end_points
@@ -360,17 +388,23 @@ def mobilenet(inputs,
 
 # Pooling over a whole input of unknown size, as a reduction (the same values).
 _WHOLE_INPUT_REDUCTIONS = {tf.nn.avg_pool: tf.reduce_mean, tf.nn.max_pool: tf.reduce_max,
+                           tf.nn.avg_pool2d: tf.reduce_mean, tf.nn.max_pool2d: tf.reduce_max,
                            tf.compat.v1.nn.avg_pool: tf.reduce_mean,
                            tf.compat.v1.nn.max_pool: tf.reduce_max}
 
 
-def global_pool(input_tensor, pool_op=tf.nn.avg_pool):
+def global_pool(input_tensor, use_reduce_mean_for_pooling=False, pool_op=tf.nn.avg_pool2d):
   """Pools [batch, height, width, depth] to [batch, 1, 1, depth] with `pool_op`
   over the whole (static or dynamic) spatial extent.
 
-  With unknown height or width, average and max pooling are computed as a mean
-  or maximum over both axes; another `pool_op` receives a dynamic `ksize`.
+  With `use_reduce_mean_for_pooling` (default False) the result is
+  `tf.reduce_mean` over height and width, in an op named 'ReduceMean' (the
+  same values as average pooling). With unknown height or width, average and
+  max pooling are computed as a mean or maximum over both axes; another
+  `pool_op` receives a dynamic `ksize`.
   """
+  if use_reduce_mean_for_pooling:
+    return tf.reduce_mean(input_tensor, [1, 2], keepdims=True, name='ReduceMean')
   height, width = input_tensor.get_shape().as_list()[1:3]
   if height is not None and width is not None:
     output = pool_op(input_tensor, ksize=[1, height, width, 1], strides=[1, 1, 1, 1],

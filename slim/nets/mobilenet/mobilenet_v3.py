@@ -20,7 +20,7 @@ from slim.nets import registry
 from slim.nets.mobilenet import conv_blocks as ops
 from slim.nets.mobilenet import mobilenet as lib
 
-__all__ = ['V3_LARGE', 'V3_LARGE_MINIMALISTIC', 'V3_SMALL', 'V3_SMALL_MINIMALISTIC',
+__all__ = ['DEFAULTS', 'DEFAULTS_GROUP_NORM', 'V3_LARGE', 'V3_LARGE_MINIMALISTIC', 'V3_SMALL', 'V3_SMALL_MINIMALISTIC',
            'V3_EDGETPU', 'V3_LARGE_DETECTION', 'V3_SMALL_DETECTION', 'hard_swish',
            'reduce_to_1x1', 'mbv3_op', 'mbv3_fused', 'mbv3_op_se', 'mobilenet',
            'mobilenet_base', 'training_scope', 'wrapped_partial', 'large', 'small',
@@ -81,6 +81,16 @@ DEFAULTS = {
         'activation_fn': tf.nn.relu,
     },
     (slim.batch_norm,): {'center': True, 'scale': True},
+}
+
+# The defaults with group norm (8 groups) in place of batch norm (use_groupnorm).
+DEFAULTS_GROUP_NORM = {
+    (ops.expanded_conv,): dict(normalizer_fn=slim.group_norm, residual=True),
+    (slim.conv2d, slim.fully_connected, slim.separable_conv2d): {
+        'normalizer_fn': slim.group_norm,
+        'activation_fn': tf.nn.relu,
+    },
+    (slim.group_norm,): {'groups': 8},
 }
 
 
@@ -218,6 +228,7 @@ def mobilenet(input_tensor,
               scope='MobilenetV3',
               conv_defs=None,
               finegrain_classification_mode=False,
+              use_groupnorm=False,
               **kwargs):
   """MobileNet V3 (Large by default). Inference mode is created by default; build
   under `training_scope()` to train.
@@ -230,8 +241,13 @@ def mobilenet(input_tensor,
     conv_defs: the architecture (default `V3_LARGE`).
     finegrain_classification_mode: keep the last layer's width whatever the
       depth multiplier (ignored if final_endpoint stops earlier).
+    use_groupnorm: normalize with `slim.group_norm` instead of batch norm: the
+      conv defs' defaults become `DEFAULTS_GROUP_NORM`, with `groups` groups
+      (a keyword argument, default 8); variables '.../GroupNorm/{gamma,beta}'
+      instead of '.../BatchNorm/...' (default False).
     **kwargs: passed to `mobilenet.mobilenet` (prediction_fn, reuse, base_only,
-      final_endpoint, output_stride, use_explicit_padding, is_training).
+      use_reduce_mean_for_pooling, final_endpoint, output_stride,
+      use_explicit_padding, is_training).
 
   Returns:
     (logits, end_points); see `mobilenet.mobilenet`.
@@ -243,6 +259,10 @@ def mobilenet(input_tensor,
       'mobilenet_v3.mobilenet', kwargs)
   if conv_defs is None:
     conv_defs = V3_LARGE
+  if use_groupnorm:
+    conv_defs = copy.deepcopy(conv_defs)
+    conv_defs['defaults'] = dict(DEFAULTS_GROUP_NORM)
+    conv_defs['defaults'][(slim.group_norm,)] = {'groups': kwargs.pop('groups', 8)}
   if finegrain_classification_mode:
     conv_defs = copy.deepcopy(conv_defs)
     conv_defs['spec'][-1] = conv_defs['spec'][-1]._replace(

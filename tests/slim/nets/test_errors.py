@@ -72,14 +72,27 @@ def test_unknown_final_endpoint_is_refused_before_any_variable(graph, base, fina
 
 
 @pytest.mark.parametrize('network', [inception_v2.inception_v2, inception_v2.inception_v2_base,
-                                     inception_v3.inception_v3, inception_v3.inception_v3_base,
-                                     resnet_v1.resnet_v1_50])
+                                     inception_v3.inception_v3, inception_v3.inception_v3_base])
 @pytest.mark.parametrize('depth_multiplier', [0, -0.5])
 def test_depth_multiplier_must_be_positive(graph, network, depth_multiplier):
   with pytest.raises(ValueError, match=network.__name__ + ': depth_multiplier is not greater '
                      'than zero, received %r' % depth_multiplier):
     network(tf.zeros([1, 224, 224, 3]), depth_multiplier=depth_multiplier)
   assert not tf.compat.v1.global_variables()
+
+
+@pytest.mark.parametrize('depth_multiplier,min_base_depth,match', [
+    (-0.5, 8, r'resnet_v1_50: depth_multiplier must be >= 0 \(0 gives every block '
+              r'min_base_depth\), received -0.5'),
+    (0.25, -1, 'resnet_v1_50: min_base_depth must be a non-negative int, received -1'),
+    (0, 0, 'resnet_v1_50: depth_multiplier=0 with min_base_depth=0 makes blocks of depth 0'),
+])
+def test_resnet_thinning_must_leave_a_depth(graph, depth_multiplier, min_base_depth, match):
+  # depth_multiplier=0 itself is valid (research/slim): min_base_depth decides.
+  assert_raises_before_variables(
+      match, lambda: resnet_v1.resnet_v1_50(tf.zeros([1, 64, 64, 3]),
+                                            depth_multiplier=depth_multiplier,
+                                            min_base_depth=min_base_depth))
 
 
 @pytest.mark.parametrize('network', [inception_v3.inception_v3, resnet_v1.resnet_v1_50,

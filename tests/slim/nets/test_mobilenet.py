@@ -304,3 +304,79 @@ def test_expanded_conv_errors(graph, kwargs, error, match):
   with pytest.raises(error, match=match):
     ops.expanded_conv(placeholder(1, 8, 8, 8), 8, **kwargs)
   assert not tf.compat.v1.global_variables()
+
+
+# ---- group norm and reduce-mean pooling (research/slim's latest mobilenet_v3_test)
+
+def _normalizer_variables(graph):
+  names = [v.op.name for v in tf.compat.v1.global_variables()]
+  return ([n for n in names if '/BatchNorm/' in n], [n for n in names if '/GroupNorm/' in n])
+
+
+def test_v3_group_norm_replaces_batch_norm(graph):
+  logits, _ = mobilenet_v3.small(placeholder(1, 64, 64, 3), depth_multiplier=0.35,
+                                 use_groupnorm=True)
+  assert logits.shape.as_list() == [1, 1001]
+  batch_norm, group_norm = _normalizer_variables(graph)
+  assert not batch_norm
+  assert {'MobilenetV3/Conv/GroupNorm/gamma', 'MobilenetV3/Conv/GroupNorm/beta',
+          'MobilenetV3/expanded_conv/depthwise/GroupNorm/gamma',
+          'MobilenetV3/expanded_conv/project/GroupNorm/beta'} <= set(group_norm)
+  # the squeeze-excite and the last 1x1 convolutions have no normalizer
+  assert not [n for n in group_norm if 'squeeze_excite' in n or '/Conv_2/' in n]
+
+
+def test_v3_group_norm_groups_argument(graph):
+  mobilenet_v3.small(placeholder(1, 64, 64, 3), depth_multiplier=0.35, use_groupnorm=True,
+                     groups=4, base_only=True, final_endpoint='layer_1')
+  # 8 channels (16 * 0.35, rounded) in 4 groups of 2: gamma is reshaped to the groups
+  shapes = [op.outputs[0].shape.as_list() for op in graph.get_operations()
+            if op.type == 'Reshape' and 'Conv/GroupNorm' in op.name]
+  assert [1, 1, 1, 4, 2] in shapes
+
+
+def test_v3_without_group_norm_keeps_batch_norm(graph):
+  mobilenet_v3.small(placeholder(1, 64, 64, 3), depth_multiplier=0.35, use_groupnorm=False)
+  batch_norm, group_norm = _normalizer_variables(graph)
+  assert batch_norm and not group_norm
+  assert 'MobilenetV3/Conv/BatchNorm/moving_mean' in batch_norm
+
+
+def test_base_builder_group_norm_for_v2(graph):
+  mobilenet_v2.mobilenet(placeholder(1, 64, 64, 3), depth_multiplier=0.35, use_groupnorm=True)
+  batch_norm, group_norm = _normalizer_variables(graph)
+  assert not batch_norm
+  assert 'MobilenetV2/expanded_conv_1/expand/GroupNorm/gamma' in group_norm
+
+
+@pytest.mark.parametrize('use_reduce_mean', [True, False])
+def test_v3_reduce_mean_pooling_op(graph, use_reduce_mean):
+  mobilenet_v3.small(placeholder(1, 64, 64, 3), depth_multiplier=0.35,
+                     use_reduce_mean_for_pooling=use_reduce_mean)
+  reduce_mean = [op.name for op in graph.get_operations() if 'ReduceMean' in op.name]
+  assert (reduce_mean != []) == use_reduce_mean
+  if use_reduce_mean:
+    assert 'MobilenetV3/Logits/ReduceMean' in reduce_mean
+
+
+def test_reduce_mean_pooling_equals_average_pooling():
+  images = np.random.RandomState(0).rand(2, 5, 7, 4).astype(np.float32)
+  mean = mobilenet.global_pool(tf.constant(images), use_reduce_mean_for_pooling=True)
+  average = mobilenet.global_pool(tf.constant(images))
+  assert mean.shape == average.shape == (2, 1, 1, 4)
+  np.testing.assert_allclose(mean, average, rtol=1e-6)
+  np.testing.assert_allclose(mean, images.mean(axis=(1, 2), keepdims=True), rtol=1e-6)
+
+
+def test_network_logits_with_reduce_mean_equal_average_pooling():
+  images = np.random.RandomState(1).rand(1, 64, 64, 3).astype(np.float32)
+  outputs = []
+  for use_reduce_mean in (False, True):
+    with tf.Graph().as_default():
+      tf.compat.v1.set_random_seed(0)
+      logits, _ = mobilenet_v3.small(tf.constant(images), depth_multiplier=0.35,
+                                     use_reduce_mean_for_pooling=use_reduce_mean)
+      with tf.compat.v1.Session() as sess:
+        sess.run(tf.compat.v1.global_variables_initializer())
+        outputs.append(sess.run(logits))
+  np.testing.assert_allclose(outputs[0], outputs[1], rtol=1e-5, atol=1e-6)

@@ -76,3 +76,22 @@ def test_resnet_variants_follow_the_block_table(module, depth, units):
   assert [len(b.args) for b in blocks] == list(units)
   assert [b.args[-1]['stride'] for b in blocks] == [2, 2, 2, 1]
   assert [b.args[0]['depth'] for b in blocks] == [256, 512, 1024, 2048]
+
+
+@pytest.mark.parametrize('min_base_depth', [5, 8])
+def test_resnet_v1_depth_multiplier_zero_leaves_min_base_depth(graph, min_base_depth):
+  # research/slim: each block's depth is max(int(d * depth_multiplier), min_base_depth).
+  _, end_points = resnet_v1.resnet_v1_50(tf.zeros([1, 64, 64, 3]), num_classes=3,
+                                         depth_multiplier=0, min_base_depth=min_base_depth)
+  for block in range(1, 5):
+    assert static_shape(end_points['resnet_v1_50/block%d' % block])[3] == 4 * min_base_depth
+  variables = graph_run.variable_shapes()
+  assert variables['resnet_v1_50/block3/unit_2/bottleneck_v1/conv2/weights'] == [
+      3, 3, min_base_depth, min_base_depth]
+
+
+def test_resnet_thinned_depth_fn():
+  depth = resnet_utils.thinned_depth_fn('net', 0.25, 8)
+  assert [depth(d) for d in resnet_utils.BLOCK_BASE_DEPTHS] == [16, 32, 64, 128]
+  assert [resnet_utils.thinned_depth_fn('net', 0, 3)(d) for d in (64, 512)] == [3, 3]
+  assert resnet_utils.thinned_depth_fn('net', 0.02, 0)(512) == 10
