@@ -42,6 +42,7 @@ setuptools.setup(
         "export_inference_graph=slim.tools.export_inference_graph:console_main",
         "classify_images=slim.tools.classify_images:console_main",
         "download_checkpoint=slim.tools.download_checkpoint:console_main",
+        "post_training_quantization=slim.tools.post_training_quantization:console_main",
     ]},
     extras_require={
         # TensorFlow is an extra so that a GPU install never gets the CPU wheel on top.
@@ -49,6 +50,9 @@ setuptools.setup(
         "gpu": [f"tensorflow[and-cuda]~={TENSORFLOW}.0", TENSORBOARD],
         # The offline default dataset: the 8x8 digits that ship inside scikit-learn.
         "digits": ["scikit-learn"],
+        # LiteRT, to run .tflite files (post_training_quantization falls back to
+        # TensorFlow's deprecated tf.lite.Interpreter without it).
+        "litert": ["ai-edge-litert"],
         # The reference implementation (tf-slim 1.1.0 and the tf-keras it needs) is
         # used by the reference tests and the benchmarks only.
         "test": [f"tensorflow~={TENSORFLOW}.0", f"tf-keras~={TENSORFLOW}.0", "tf-slim==1.1.0",

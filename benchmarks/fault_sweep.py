@@ -8,8 +8,8 @@ new user meets them, each run in a fresh process and classified.
     python benchmarks/fault_sweep.py --keep --workdir /tmp/sweep --output /tmp/sweep.json
 
 Groups: train, eval, export, classify (classify_images), data
-(download_and_convert_data), checkpoint (download_checkpoint), library (Python
-snippets). The fixtures are built once at the start in --workdir: the digits
+(download_and_convert_data), checkpoint (download_checkpoint), quantize
+(post_training_quantization), library (Python snippets). The fixtures are built once at the start in --workdir: the digits
 converted, a LeNet trained 50 steps (batch 16), its SavedModel with
 serving_encoded, PNG and JPEG files, and copies of the digits with damaged records
 (truncated or garbage shards; every 7th record with label 15, label -1, no label,
@@ -62,7 +62,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
 TRAIN, EVAL, EXPORT = 'train_image_classifier', 'eval_image_classifier', 'export_inference_graph'
 CLASSIFY, DATA, CKPT = 'classify_images', 'download_and_convert_data', 'download_checkpoint'
-GROUPS = ['train', 'eval', 'export', 'classify', 'data', 'checkpoint', 'library']
+QUANTIZE = 'post_training_quantization'
+GROUPS = ['train', 'eval', 'export', 'classify', 'data', 'checkpoint', 'quantize', 'library']
 OUTCOMES = ['CLEAR', 'OK', 'TRACEBACK', 'SILENT-WRONG', 'UNCLEAR', 'HANG', 'SKIP']
 CLEAR, OK, EITHER = 'CLEAR', 'OK', 'CLEAR|OK'
 IS_ROOT = os.geteuid() == 0
@@ -362,6 +363,15 @@ class Ctx(object):
 
   def ckpt(self, *flags):
     return _argv(CKPT, {'name': PUBLISHED, 'cache_dir': self.path('cache')}, flags)
+
+  def quantize(self, *flags):
+    argv = _argv(QUANTIZE, {'model_name': 'lenet', 'dataset_name': 'digits',
+                            'dataset_dir': self.fx.digits, 'checkpoint_path': self.fx.train,
+                            'output_tflite': self.path('out', 'lenet.tflite'),
+                            'num_steps': 20, 'max_eval_examples': 50}, flags)
+    if not os.path.exists(os.path.join(BIN, QUANTIZE)):  # a venv installed before the tool
+      argv[:1] = [sys.executable, '-m', 'slim.tools.' + QUANTIZE]
+    return argv
 
   def run(self, argv, **kwargs):
     kwargs.setdefault('timeout', self.timeout)
@@ -820,6 +830,53 @@ case('export', 'output_file_under_a_file', CLEAR,
 case('export', 'int8_without_dataset_dir', CLEAR,
      lambda c: c.run(c.export('--saved_model_dir=', '--dataset_dir=', '--tflite_quantize=int8',
                               '--tflite_file=' + c.path('m.tflite'))), ['dataset_dir'])
+
+# --- post_training_quantization
+def _quantized(c, r):
+  """The file and its labels written, the figures printed, nothing else left."""
+  return problems((sorted(os.listdir(c.path('out'))) == ['lenet.labels.txt', 'lenet.tflite'],
+                   'files: %s' % os.listdir(c.path('out'))),
+                  ('top-1 accuracy on 50 images' in r.out, 'no accuracy printed'),
+                  (not stale(c.dir), 'left %s' % stale(c.dir)))
+
+
+def _nothing_written(c, r):
+  out = c.path('out')
+  return problems((not os.path.exists(out) or not os.listdir(out),
+                   'left %s' % (os.listdir(out) if os.path.exists(out) else '')))
+
+
+case('quantize', 'baseline_int8', OK, lambda c: c.run(c.quantize()), check=_quantized)
+case('quantize', 'research_slim_flags_float16', OK,
+     lambda c: c.run(c.quantize('--quantize=float16', '--dataset_split=train',
+                                '--use_model_specific_preprocessing', '--enable_ema')),
+     check=_quantized)
+flag_cases('quantize', 'quantize', [
+    ('unknown_model_name', '--model_name=lenett', ['lenett']),
+    ('checkpoint_of_another_network', '--model_name=cifarnet', ['model_name']),
+    ('checkpoint_missing', '--checkpoint_path={c.dir}/nowhere', ['{c.dir}/nowhere']),
+    ('bad_quantize', '--quantize=int4', ['quantize']),
+    ('image_size_mismatch', '--image_size=32', ['image_size']),
+    ('num_classes_mismatch', '--num_classes=1001', ['num_classes']),
+    ('unknown_split', '--dataset_split=validation', ['dataset_split']),
+    ('unknown_eval_split', '--eval_split_name=validation', ['eval_split_name']),
+    ('num_steps_0', '--num_steps=0', ['num_steps']),
+    ('not_a_tflite_name', '--output_tflite={c.dir}/model.pb', ['output_tflite']),
+    ('dataset_dir_missing', '--dataset_dir={c.dir}/nowhere', ['{c.dir}/nowhere']),
+    ('video_network', '--model_name=i3d', ['i3d'])])
+case('quantize', 'io_type_with_float16', CLEAR,
+     lambda c: c.run(c.quantize('--quantize=float16', '--inference_output_type=uint8')),
+     ['inference_output_type'], also=_nothing_written)
+case('quantize', 'checkpoint_corrupt', CLEAR,
+     lambda c: c.run(c.quantize('--checkpoint_path=' + corrupt_checkpoint(c))),
+     ['{c.dir}/bad/model.ckpt-50'], also=_nothing_written)
+for _kind in ('truncated', 'garbage'):
+  case('quantize', 'records_' + _kind, CLEAR,
+       lambda c, k=_kind: c.run(c.quantize('--dataset_dir=' + c.fx.bad(k), '--num_steps=1000')),
+       ['digits_train_'], also=_nothing_written)
+case('quantize', 'output_under_a_file', CLEAR,
+     lambda c: c.run(c.quantize('--output_tflite=' + os.path.join(c.file('afile'), 'm.tflite'))),
+     ['{c.dir}/afile'])
 
 # --- classify_images
 _GOOD = lambda c: [p for p, _ in c.fx.good]  # noqa: E731

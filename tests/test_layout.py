@@ -19,11 +19,12 @@ from tests.conftest import REPO
 
 LIBRARY = ('nets', 'datasets', 'preprocessing', 'deployment', 'tools')
 # The distribution that provides each third-party module slim imports.
-DISTRIBUTIONS = {'absl': 'absl-py', 'numpy': 'numpy', 'sklearn': 'scikit-learn',
-                 'tensorflow': 'tensorflow'}
+DISTRIBUTIONS = {'absl': 'absl-py', 'ai_edge_litert': 'ai-edge-litert', 'numpy': 'numpy',
+                 'sklearn': 'scikit-learn', 'tensorflow': 'tensorflow'}
 TENSORFLOW_EXTRAS = {'cpu': 'tensorflow-cpu', 'gpu': 'tensorflow'}
 TOOLS = ('download_and_convert_data', 'train_image_classifier', 'eval_image_classifier',
-         'export_inference_graph', 'classify_images', 'download_checkpoint')
+         'export_inference_graph', 'classify_images', 'download_checkpoint',
+         'post_training_quantization')
 
 
 def _python(code, cwd=REPO, timeout=300, python=sys.executable, env=None):

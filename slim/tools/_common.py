@@ -18,9 +18,9 @@ from slim.tools import _records
 from slim.tools._cli import FlagError
 from slim.training import train_dir
 
-__all__ = ['check_checkpoint', 'check_dataset', 'check_directory', 'check_readable', 'check_model',
-           'histogram_summary', 'image_batches', 'image_summary', 'naming_damaged_records',
-           'scalar_summary', 'split_cpu']
+__all__ = ['check_checkpoint', 'check_dataset', 'check_directory', 'check_image_network',
+           'check_readable', 'check_model', 'histogram_summary', 'image_batches', 'image_summary',
+           'naming_damaged_records', 'scalar_summary', 'split_cpu']
 
 _CONVERT_HINT = 'download_and_convert_data --dataset_name=%s --dataset_dir=%s'
 
@@ -75,6 +75,32 @@ def check_model(model_name, preprocessing_name, image_size, image_size_flag):
   if image_size is not None and image_size < 1:
     raise FlagError('--%s must be a positive number of pixels, received %d'
                     % (image_size_flag, image_size))
+
+
+def check_image_network(model_name, dataset_name, prog, does):
+  """Refuses a video network: the datasets are image datasets, and the tools
+  train, evaluate and classify images. An unknown network is left to `check_model`.
+
+  Args:
+    model_name: --model_name.
+    dataset_name: --dataset_name, for the message.
+    prog: the tool's name.
+    does: what the tool does on images, for the message ('trains').
+
+  Raises:
+    FlagError: `model_name` is a video network.
+  """
+  try:
+    network = nets_factory.get_network_spec(model_name)
+  except ValueError:
+    return
+  if network.is_video:
+    raise FlagError('--model_name=%s is a video network (clips of %d frames) and '
+                    '--dataset_name=%s an image dataset: %s %s on images only. Video networks '
+                    'can be built (nets_factory.get_network_fn) and exported '
+                    '(export_inference_graph --model_name=%s --is_video_model), not trained or '
+                    'evaluated by these tools; give an image network'
+                    % (model_name, network.num_frames, dataset_name, prog, does, model_name))
 
 
 def check_checkpoint(flag, checkpoint_path):

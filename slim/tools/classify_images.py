@@ -78,16 +78,38 @@ def _text(prediction):
   return '%d:%s (%.3f)' % prediction
 
 
+def _check_image_model(model, saved_model_dir):
+  """Raises FlagError when the SavedModel's serving_default takes clips (a video network)."""
+  from slim.tools import export_lib  # pylint: disable=import-outside-toplevel
+  signature = model.signatures.get(export_lib.SERVING_DEFAULT)
+  if signature is None:
+    return
+  positional, named = signature.structured_input_signature
+  for value in list(positional) + list(named.values()):
+    if value.shape.rank == 5:
+      raise _cli.FlagError(
+          '--saved_model_dir=%s holds a video network: its %s takes clips [%s] (batch, '
+          'frames, height, width, channels), not images: video networks can be built and '
+          'exported, but the tools train, evaluate and classify images only; call its %s '
+          'signature on clips of frames'
+          % (saved_model_dir, export_lib.SERVING_DEFAULT,
+             ', '.join('batch' if dim is None else str(dim) for dim in value.shape.as_list()),
+             export_lib.SERVING_DEFAULT))
+
+
 def classify(saved_model_dir, image_files, top_k=1, on_error=None):
   """Returns [(file, [Prediction(label, name, probability), ...]) ...], best first.
 
   A file that cannot be read or decoded raises ValueError('file: why not'); with
-  `on_error`, `on_error(that error)` is called instead and the file left out.
+  `on_error`, `on_error(that error)` is called instead and the file left out. A
+  SavedModel of a video network (serving_default takes clips) raises
+  `_cli.FlagError` before any file is read.
   """
   # Imported here so that --help and flag errors answer before TensorFlow loads.
   tf = _cli.import_tensorflow()
   from slim.tools import export_lib  # pylint: disable=import-outside-toplevel
   model = tf.saved_model.load(saved_model_dir)
+  _check_image_model(model, saved_model_dir)
   if export_lib.SERVING_ENCODED not in model.signatures:
     raise ValueError('%s has no %r signature (it has %s): export it with '
                      'export_inference_graph --add_encoded_image_signature'

@@ -98,6 +98,7 @@ def check_flags(flags):
   if flags.moving_average_decay is not None and not 0 < flags.moving_average_decay < 1:
     raise FlagError('--moving_average_decay must be in (0, 1), the decay the training used, '
                     'received %g' % flags.moving_average_decay)
+  _common.check_image_network(flags.model_name, flags.dataset_name, PROG, 'evaluates')
   _common.check_dataset(flags.dataset_name, flags.dataset_split_name, flags.dataset_dir,
                         flags.labels_offset)
   _common.check_model(flags.model_name, flags.preprocessing_name, flags.eval_image_size,

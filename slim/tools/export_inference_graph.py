@@ -16,7 +16,20 @@ r"""Exports a network for inference: a GraphDef, a SavedModel and a TFLite file.
 
 The network has the classes of --dataset_name minus --labels_offset, takes
 --image_size (default: its own) square images of 1 channel with --use_grayscale
-or 3 with --nouse_grayscale, and a batch of --batch_size (default: any). Flags
+or 3 with --nouse_grayscale, and a batch of --batch_size (default: any).
+
+A video network (i3d, s3dg) takes clips of --num_frames frames (default: its
+own), [batch, frames, size, size, channels], in the GraphDef and the SavedModel:
+
+    python scripts/export_inference_graph.py --model_name=i3d --is_video_model \
+        --num_frames=64 --output_file=/tmp/i3d_inf_graph.pb
+
+As in research/slim, --is_video_model asks for the 5-D input; here the registry
+knows which networks are video networks, so one exported without it is exported
+as video all the same (with a note in the log). A video network has no
+--add_encoded_image_signature and no --tflite_file (TFLite has no 3-D pooling).
+
+Flags
 left unset are read in --checkpoint_path, so that the flags that trained a
 model export it:
   * no --use_grayscale: the input channels of the checkpoint's first
@@ -36,8 +49,9 @@ with --is_training; no weights (freeze it with a checkpoint for a frozen graph).
 --saved_model_dir: a SavedModel of the network in evaluation mode with the weights
 of --checkpoint_path (restored by variable name). Its `serving_default` signature
 takes `images` (float32 [batch, size, size, channels], preprocessed as for
-evaluation) and returns `logits` and `probabilities` (float32 [batch, classes]),
-`classes` (int64 [batch]: the argmax of the logits plus --labels_offset, the
+evaluation; [batch, frames, size, size, channels] for a video network) and
+returns `logits` and `probabilities` (float32 [batch, classes]), `classes`
+(int64 [batch]: the argmax of the logits plus --labels_offset, the
 dataset's label) and, when the class names are known, `class_names` (string
 [batch], the name of `classes`; the SavedModel also holds them as its asset
 labels.txt, 'label:name' lines). Without names there is no `class_names` output
@@ -47,13 +61,15 @@ bytes), decoded and put through the network's evaluation preprocessing (color
 images are converted for a 1-channel network, grayscale ones repeated for a color
 one), same outputs.
 
---tflite_file: `serving_default` in TFLite (`class_names` included): float32, or
-with --tflite_quantize=int8 int8 weights and activations (inputs and outputs stay
-float32, int64 and string) calibrated on --num_representative_images images of
---dataset_split_name of --dataset_name in --dataset_dir, preprocessed for
-evaluation. With class names, they are also written beside it: model.tflite ->
-model.labels.txt ('label:name' lines; TFLite metadata needs tflite_support, which
-does not install beside TensorFlow 2.21).
+--tflite_file: `serving_default` in TFLite (`class_names` included): float32;
+with --tflite_quantize=float16 float16 weights (half the size, computed in
+float32); with --tflite_quantize=int8 int8 weights and activations (inputs and
+outputs stay float32, int64 and string) calibrated on --num_representative_images
+images of --dataset_split_name of --dataset_name in --dataset_dir, preprocessed
+for evaluation (post_training_quantization also measures the accuracy it keeps,
+and gives int8 or uint8 inputs and outputs). With class names, they are also
+written beside it: model.tflite -> model.labels.txt ('label:name' lines; TFLite
+metadata needs tflite_support, which does not install beside TensorFlow 2.21).
 
 Files are written to temporary names and renamed. The names of the inputs and outputs
 are printed. --quantize (tf.contrib.quantize) does not exist in TensorFlow 2.
@@ -99,6 +115,11 @@ FLAGS = [
                                           'convolution (3 without a checkpoint)'),
         Flag('preprocessing_name', None, str, "the evaluation preprocessing; None: the "
                                               "network's"),
+        Flag('is_video_model', False, bool, 'the network is a video network taking clips '
+                                            '[batch, frames, size, size, channels] (a video '
+                                            'network is exported so without it too)'),
+        Flag('num_frames', None, int, "the frames of a video network's clips; None: the "
+                                      "network's own"),
     ]),
     ('GraphDef', [
         Flag('output_file', '', str, 'where to write the GraphDef'),
@@ -115,8 +136,9 @@ FLAGS = [
              'add the serving_encoded signature taking encoded image bytes'),
         Flag('overwrite', False, bool, 'replace an existing, non-empty --saved_model_dir'),
         Flag('tflite_file', None, str, 'where to write a TFLite model'),
-        Flag('tflite_quantize', 'float', str, 'the TFLite weights and activations',
-             choices=('float', 'int8')),
+        Flag('tflite_quantize', 'float', str,
+             'the TFLite weights and activations: float32, float16 weights, or int8 '
+             '(full integer, calibrated on --dataset_dir)', choices=('float', 'float16', 'int8')),
         Flag('dataset_split_name', 'train', str, 'the split of the int8 calibration images'),
         Flag('num_representative_images', 100, int,
              'how many images calibrate the int8 quantization'),
@@ -148,6 +170,23 @@ def check_flags(args):
   if args.num_representative_images < 1:
     raise FlagError('--num_representative_images must be a positive int, received %d'
                      % args.num_representative_images)
+  if args.num_frames is not None and args.num_frames < 1:
+    raise FlagError('--num_frames must be a positive number of frames, received %d'
+                    % args.num_frames)
+
+
+def _check_video(args, nets_factory):
+  """Raises FlagError for --is_video_model with an image network."""
+  try:
+    network = nets_factory.get_network_spec(args.model_name)
+  except ValueError:
+    return  # classifier_spec names the unknown network
+  if args.is_video_model and not network.is_video:
+    video = [name for name, spec in nets_factory.NETWORKS.items() if spec.is_video]
+    raise FlagError('--is_video_model: %s is an image network (its input is [batch, %d, %d, '
+                    'channels] images): drop --is_video_model, or give a video network (%s)'
+                    % (args.model_name, network.default_image_size, network.default_image_size,
+                       ', '.join(video) or 'none is registered'))
 
 
 def _fit(args, spec, export_lib):
@@ -157,10 +196,9 @@ def _fit(args, spec, export_lib):
   if args.checkpoint_path and (args.use_grayscale is None or fill_classes):
     spec, taken = export_lib.fit_to_checkpoint(spec, args.checkpoint_path,
                                                args.use_grayscale is None, fill_classes)
-  print('%s: %d classes (labels offset %d), images %dx%dx%d, batch %s, %s preprocessing'
-        % (spec.model_name, spec.num_classes, spec.labels_offset, spec.image_size,
-           spec.image_size, spec.num_channels, spec.batch_size or 'any',
-           spec.preprocessing_name))
+  print('%s: %d classes (labels offset %d), %s, batch %s, %s preprocessing'
+        % (spec.model_name, spec.num_classes, spec.labels_offset, spec.describe_input(),
+           spec.batch_size or 'any', spec.preprocessing_name))
   read = []
   if 'channels' in taken:
     read.append('%d-channel images (--use_grayscale unset)' % taken['channels'])
@@ -185,16 +223,24 @@ def export(args):
   """Writes what the flags ask for and prints the names of the inputs and outputs."""
   check_flags(args)
   # Imported here so that --help and flag errors answer before TensorFlow loads.
+  import tensorflow as tf  # pylint: disable=import-outside-toplevel
+  from slim.nets import nets_factory  # pylint: disable=import-outside-toplevel
   from slim.tools import _common  # pylint: disable=import-outside-toplevel
   from slim.tools import export_lib  # pylint: disable=import-outside-toplevel
   from slim.training import checkpoints  # pylint: disable=import-outside-toplevel
 
+  _check_video(args, nets_factory)
+  spec = export_lib.classifier_spec(
+      args.model_name, args.dataset_name or 'imagenet', args.dataset_dir, args.labels_offset,
+      args.image_size, bool(args.use_grayscale), args.batch_size, args.preprocessing_name,
+      args.num_frames)
+  export_lib.check_video_export(spec, args.add_encoded_image_signature, bool(args.tflite_file))
+  if spec.num_frames is not None and not args.is_video_model:  # the registry knows
+    tf.get_logger().info('%s is a video network: exported for clips of %d frames as with '
+                         '--is_video_model', spec.model_name, spec.num_frames)
   if args.checkpoint_path:  # a published checkpoint's name is downloaded; a directory's latest
     args.checkpoint_path = checkpoints.resolve_checkpoint(
         '--checkpoint_path', _common.check_checkpoint('checkpoint_path', args.checkpoint_path))
-  spec = export_lib.classifier_spec(
-      args.model_name, args.dataset_name or 'imagenet', args.dataset_dir, args.labels_offset,
-      args.image_size, bool(args.use_grayscale), args.batch_size, args.preprocessing_name)
   if args.saved_model_dir:
     export_lib.check_saved_model_dir(args.saved_model_dir, args.overwrite)
   spec = _fit(args, spec, export_lib)
@@ -227,7 +273,8 @@ def export(args):
                                      calibration)
       detail = ('int8, calibrated on %d images of %s/%s' % (
           len(calibration), args.dataset_name or 'imagenet', args.dataset_split_name)
-                if calibration is not None else 'float32')
+                if calibration is not None else
+                'float16 weights' if args.tflite_quantize == 'float16' else 'float32')
       print('TFLite %s (%s, %d bytes):' % (args.tflite_file, detail, size))
       if spec.class_names is not None:
         labels_file = export_lib.write_labels(spec, export_lib.tflite_labels_file(

@@ -26,6 +26,12 @@ asset `labels.txt` ('label:name' lines, the labels the model can output; see
 network's evaluation preprocessing before the same network and outputs. The
 TFLite file has `serving_default`'s outputs, `class_names` included.
 
+A video network (registered with `num_frames`) classifies clips: the spec's
+`num_frames` makes its input `[batch, num_frames, size, size, channels]`, in
+the GraphDef's placeholder and in `serving_default`'s `images`. It has no
+`serving_encoded` signature (an encoded image is not a clip) and no TFLite
+file: TFLite has no builtin 3-D pooling (see `check_video_export`).
+
 Both signatures take an empty batch (outputs of batch 0). `serving_default` checks
 the shape of `images` when called: "serving_default: images must be [batch, 28, 28,
 1], received shape [2, 32, 32, 3]" (an InvalidArgumentError). Before that, the
@@ -57,7 +63,8 @@ from slim.training import checkpoints
 from slim.training import restore
 
 __all__ = ['ClassifierSpec', 'LABELS_FILENAME', 'SERVING_DEFAULT', 'SERVING_ENCODED',
-           'check_checkpoint_fits', 'classifier_spec', 'describe_signatures', 'fit_to_checkpoint',
+           'check_checkpoint_fits', 'check_video_export', 'classifier_spec', 'describe_signatures',
+           'fit_to_checkpoint',
            'representative_images', 'saved_model_labels', 'serving_module', 'tflite_labels_file',
            'write_inference_graph', 'write_labels', 'write_saved_model', 'write_tflite']
 
@@ -86,6 +93,9 @@ class ClassifierSpec(typing.NamedTuple):
       preprocessing.
     class_names: the names of the network's classes in order (class i is the
       dataset label i + labels_offset), or None when unknown.
+    num_frames: for a video network, the frames of its input clips (the
+      input is [batch, num_frames, size, size, channels]); None for an image
+      network.
   """
   model_name: str
   num_classes: int
@@ -95,6 +105,7 @@ class ClassifierSpec(typing.NamedTuple):
   batch_size: typing.Optional[int]
   preprocessing_name: str
   class_names: typing.Optional[typing.Tuple[str, ...]] = None
+  num_frames: typing.Optional[int] = None
 
   def network_fn(self, is_training=False):
     """The nets_factory function of the network, with this spec's classes."""
@@ -102,7 +113,17 @@ class ClassifierSpec(typing.NamedTuple):
                                        is_training=is_training)
 
   def image_shape(self):
-    return [self.batch_size, self.image_size, self.image_size, self.num_channels]
+    """The shape of the network's input: [batch, size, size, channels], or
+    [batch, num_frames, size, size, channels] for a video network."""
+    frames = [] if self.num_frames is None else [self.num_frames]
+    return [self.batch_size] + frames + [self.image_size, self.image_size, self.num_channels]
+
+  def describe_input(self):
+    """'images 28x28x1' or 'clips of 4 frames 32x32x3'."""
+    size = '%dx%dx%d' % (self.image_size, self.image_size, self.num_channels)
+    if self.num_frames is None:
+      return 'images ' + size
+    return 'clips of %d frames %s' % (self.num_frames, size)
 
   def labels_to_names(self):
     """{dataset label: class name} of the labels the network outputs, or None."""
@@ -118,7 +139,7 @@ def _check_optional_positive(name, value):
 
 def classifier_spec(model_name, dataset_name='imagenet', dataset_dir=None, labels_offset=0,
                     image_size=None, use_grayscale=False, batch_size=None,
-                    preprocessing_name=None):
+                    preprocessing_name=None, num_frames=None):
   """The `ClassifierSpec` of a network trained on a dataset, as research/slim builds it.
 
   Args:
@@ -132,13 +153,16 @@ def classifier_spec(model_name, dataset_name='imagenet', dataset_dir=None, label
     use_grayscale: the network takes one channel instead of three (default False).
     batch_size: the batch size of the inputs (default None: any).
     preprocessing_name: the evaluation preprocessing (default None: the network's).
+    num_frames: the frames of a video network's clips (default None: the
+      registry's `num_frames` for a video network; an image network takes none).
 
   Returns:
     A `ClassifierSpec`, with the class names of `dataset_dir`'s labels.txt if it
     has one (a label missing there is named by its number).
 
   Raises:
-    ValueError: an unknown network, dataset or preprocessing, or a bad number.
+    ValueError: an unknown network, dataset or preprocessing, a bad number, or
+      `num_frames` for an image network.
   """
   try:
     network = nets_factory.get_network_spec(model_name)
@@ -157,18 +181,49 @@ def classifier_spec(model_name, dataset_name='imagenet', dataset_dir=None, label
                      'received %r' % (num_classes, dataset_name, num_classes, labels_offset))
   _check_optional_positive('--image_size', image_size)
   _check_optional_positive('--batch_size', batch_size)
+  _check_optional_positive('--num_frames', num_frames)
+  if num_frames is not None and not network.is_video:
+    raise ValueError('--num_frames applies to video networks; %s is an image network (its '
+                     'input is [batch, %d, %d, channels] images): drop --num_frames'
+                     % (model_name, network.default_image_size, network.default_image_size))
+  if network.is_video and num_frames is None:
+    num_frames = network.num_frames
   try:
     preprocessing_name = preprocessing_factory.preprocessing_name_for(
         preprocessing_name or model_name)
   except ValueError as error:
-    raise ValueError('--preprocessing_name: %s' % error) from None
+    if preprocessing_name or not network.is_video:
+      raise ValueError('--preprocessing_name: %s' % error) from None
+    # A video network's clips come preprocessed: its registry entry only names the kind.
+    preprocessing_name = network.preprocessing
   class_names = None
   if split.labels_to_names:
     class_names = tuple(split.labels_to_names.get(label, str(label))
                         for label in range(labels_offset, num_classes))
   return ClassifierSpec(model_name, num_classes - labels_offset, labels_offset,
                         image_size or network.default_image_size, 1 if use_grayscale else 3,
-                        batch_size, preprocessing_name, class_names)
+                        batch_size, preprocessing_name, class_names, num_frames)
+
+
+def check_video_export(spec, encoded_image_signature=False, tflite=False):
+  """Raises ValueError, naming the flag, for what a video network cannot export.
+
+  A clip is no encoded image, so there is no `serving_encoded`; and TFLite has
+  no builtin MaxPool3D and AvgPool3D (research/slim's video networks pool in
+  3-D): they convert only as Flex ops, which TensorFlow's own TFLite
+  interpreter does not run. Does nothing for an image network.
+  """
+  if spec.num_frames is None:
+    return
+  if encoded_image_signature:
+    raise ValueError('--add_encoded_image_signature: %s is a video network; its SavedModel '
+                     'takes clips [batch, %d, %d, %d, %d] in serving_default, not encoded '
+                     'images: drop the flag' % ((spec.model_name,) + tuple(spec.image_shape()[1:])))
+  if tflite:
+    raise ValueError('--tflite_file: %s is a video network and TFLite cannot convert its 3-D '
+                     'pooling (MaxPool3D, AvgPool3D are no TFLite builtin ops; as Flex ops '
+                     "TensorFlow's TFLite interpreter does not run them): export a SavedModel "
+                     'with --saved_model_dir and serve it with TensorFlow' % spec.model_name)
 
 
 # Checkpoints.
@@ -177,10 +232,12 @@ def _shape_hint(spec, shape, checkpoint_shape, image_size_flag):
   """What probably differs between the network and the checkpoint, as a flag to change."""
   if len(shape) != len(checkpoint_shape):
     return ''
-  if len(shape) == 4 and shape[:2] == checkpoint_shape[:2] and shape[3] == checkpoint_shape[3] \
-      and checkpoint_shape[2] in (1, 3) and shape[2] != checkpoint_shape[2]:
+  # A 2-D or 3-D convolution's [..., in, out] weights: their input channels.
+  if len(shape) in (4, 5) and shape[:-2] == checkpoint_shape[:-2] and \
+      shape[-1] == checkpoint_shape[-1] and checkpoint_shape[-2] in (1, 3) and \
+      shape[-2] != checkpoint_shape[-2]:
     return (' The checkpoint takes %d-channel images: %s --use_grayscale.'
-            % (checkpoint_shape[2], 'pass' if checkpoint_shape[2] == 1 else 'drop'))
+            % (checkpoint_shape[-2], 'pass' if checkpoint_shape[-2] == 1 else 'drop'))
   if shape[:-1] == checkpoint_shape[:-1] and shape[-1] == spec.num_classes:
     wanted = checkpoint_shape[-1]
     return (' The checkpoint has %d classes; the network is built with the classes of '
@@ -384,19 +441,22 @@ class _Classifier(tf.Module):
     super(_Classifier, self).__init__(name='classifier')
     self.spec = spec
     self.model = model
-    self._preprocessing_fn = preprocessing_factory.get_preprocessing(spec.preprocessing_name)
     self.serve = tf.function(self._classify_images, input_signature=[
         tf.TensorSpec(spec.image_shape(), tf.float32, name='images')])
+    if spec.num_frames is not None:  # a video network's clips: no encoded images
+      return
+    self._preprocessing_fn = preprocessing_factory.get_preprocessing(spec.preprocessing_name)
     self.serve_encoded = tf.function(self._classify_encoded, input_signature=[
         tf.TensorSpec([spec.batch_size], tf.string, name='encoded_images')])
 
   def _classify_images(self, images):
     """serving_default: `_classify`, once the shape of `images` is the spec's."""
     expected = self.spec.image_shape()
+    rank = len(expected)  # 4, or 5 for the clips of a video network
     shape = tf.shape(images)
-    # The first four dimensions (zeros past the rank), to compare at any rank.
-    dims = tf.pad(shape, [[0, 4]])[:4]
-    matches = [tf.equal(tf.size(shape), 4)] + [
+    # The first `rank` dimensions (zeros past the rank), to compare at any rank.
+    dims = tf.pad(shape, [[0, rank]])[:rank]
+    matches = [tf.equal(tf.size(shape), rank)] + [
         tf.equal(dims[axis], size) for axis, size in enumerate(expected) if size is not None]
     message = tf.strings.join([
         '%s: images must be [%s], received shape [' % (SERVING_DEFAULT, ', '.join(
@@ -449,6 +509,7 @@ class _Classifier(tf.Module):
     """{signature key: concrete function} of the SavedModel."""
     functions = {SERVING_DEFAULT: self.serve.get_concrete_function()}
     if encoded_image_signature:
+      check_video_export(self.spec, encoded_image_signature=True)
       functions[SERVING_ENCODED] = self.serve_encoded.get_concrete_function()
     return functions
 
@@ -465,8 +526,8 @@ def serving_module(spec, checkpoint_path):
     checkpoint_path: a checkpoint prefix or a directory (its latest checkpoint).
 
   Returns:
-    A `tf.Module` with `serve` (images) and `serve_encoded` (encoded images)
-    `tf.function`s and `signatures(encoded_image_signature)`.
+    A `tf.Module` with `serve` (images) and `serve_encoded` (encoded images;
+    not for a video network) `tf.function`s and `signatures(encoded_image_signature)`.
 
   Raises:
     ValueError: no checkpoint there, or it does not fit the network.
@@ -576,6 +637,11 @@ def check_saved_model_dir(saved_model_dir, overwrite):
 
 # TFLite.
 
+# write_tflite's kinds of model, and the dtypes an int8 model's inputs and outputs may have.
+_TFLITE_QUANTIZE = ('float', 'float16', 'int8')
+_TFLITE_IO_TYPES = {'float32': tf.float32, 'int8': tf.int8, 'uint8': tf.uint8}
+
+
 def representative_images(spec, dataset_name, dataset_dir, split_name='train', count=100):
   """Up to `count` images of a dataset split, preprocessed for evaluation, for int8 calibration.
 
@@ -601,39 +667,65 @@ def representative_images(spec, dataset_name, dataset_dir, split_name='train', c
   return np.concatenate(batches)
 
 
-def write_tflite(saved_model_dir, tflite_file, quantize='float', calibration_images=None):
+def write_tflite(saved_model_dir, tflite_file, quantize='float', calibration_images=None,
+                 inference_input_type='float32', inference_output_type='float32'):
   """Converts the `serving_default` signature of a SavedModel to a TFLite file
   (with its outputs, `class_names` included).
 
   Args:
     saved_model_dir: a SavedModel of `write_saved_model`.
     tflite_file: the file to write (a temporary name renamed when complete).
-    quantize: 'float' (float32 weights and activations) or 'int8' (weights and
-      activations in int8, calibrated on `calibration_images`; the inputs and
-      outputs stay float32, int64 and string). Default 'float'.
-    calibration_images: float32 [n, size, size, channels] network inputs, for 'int8'.
+    quantize: 'float' (float32 weights and activations), 'float16' (float16
+      weights, computed in float32) or 'int8' (full integer: weights and
+      activations in int8, calibrated on `calibration_images`). Default 'float'.
+    calibration_images: for 'int8', the network inputs to calibrate on: a float32
+      array [n, size, size, channels], or a function returning an iterable of
+      [size, size, channels] images (read as the converter asks for them).
+    inference_input_type: for 'int8', the dtype of the `images` input:
+      'float32' (default: quantized inside the model), 'int8' or 'uint8'.
+    inference_output_type: for 'int8', the dtype of `logits` and `probabilities`:
+      'float32' (default), 'int8' or 'uint8' (`classes` stays int64,
+      `class_names` string).
 
   Returns:
     The size of the file in bytes.
 
   Raises:
-    ValueError: an unknown `quantize`, or 'int8' without images.
+    ValueError: an unknown `quantize` or type, a type other than float32 without
+      'int8', or 'int8' without calibration images.
   """
-  if quantize not in ('float', 'int8'):
-    raise ValueError("--tflite_quantize must be 'float' or 'int8', received %r" % (quantize,))
+  if quantize not in _TFLITE_QUANTIZE:
+    raise ValueError('--tflite_quantize must be one of %s, received %r'
+                     % (', '.join(_TFLITE_QUANTIZE), quantize))
+  io_types = {'inference_input_type': inference_input_type,
+              'inference_output_type': inference_output_type}
+  for name, value in io_types.items():
+    if value not in _TFLITE_IO_TYPES:
+      raise ValueError('--%s must be one of %s, received %r'
+                       % (name, ', '.join(_TFLITE_IO_TYPES), value))
+    if value != 'float32' and quantize != 'int8':
+      raise ValueError('--%s=%s needs int8 quantization (a %s model takes and gives float32)'
+                       % (name, value, quantize))
   converter = tf.lite.TFLiteConverter.from_saved_model(saved_model_dir,
                                                        signature_keys=[SERVING_DEFAULT])
-  if quantize == 'int8':
-    if calibration_images is None or not len(calibration_images):
+  if quantize == 'float16':
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.target_spec.supported_types = [tf.float16]
+  elif quantize == 'int8':
+    if calibration_images is None or (not callable(calibration_images) and
+                                      not len(calibration_images)):
       raise ValueError('--tflite_quantize=int8 needs calibration images')
+    images = calibration_images if callable(calibration_images) else lambda: calibration_images
 
     def representative_dataset():
-      for image in calibration_images:
-        yield {'images': image[np.newaxis]}
+      for image in images():
+        yield {'images': np.asarray(image, np.float32)[np.newaxis]}
 
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = representative_dataset
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = _TFLITE_IO_TYPES[inference_input_type]
+    converter.inference_output_type = _TFLITE_IO_TYPES[inference_output_type]
   with warnings.catch_warnings():
     # The calibration runs the deprecated tf.lite.Interpreter, which warns about itself.
     warnings.filterwarnings('ignore', message='.*tf.lite.Interpreter is deprecated')

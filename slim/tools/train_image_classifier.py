@@ -215,6 +215,7 @@ def check_flags(flags):
   if not flags.clone_on_cpu and 0 < num_gpus < flags.num_clones:
     raise FlagError('--num_clones=%d but only %d GPUs are visible: give --num_clones=%d, or '
                     '--clone_on_cpu' % (flags.num_clones, num_gpus, num_gpus))
+  _common.check_image_network(flags.model_name, flags.dataset_name, PROG, 'trains')
   _common.check_dataset(flags.dataset_name, flags.dataset_split_name, flags.dataset_dir,
                         flags.labels_offset)
   _common.check_model(flags.model_name, flags.preprocessing_name, flags.train_image_size,

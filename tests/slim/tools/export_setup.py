@@ -43,19 +43,27 @@ def _randomized(name, value, rng):
   return (value + rng.normal(0.0, 0.05, value.shape)).astype(value.dtype)
 
 
-def random_checkpoint(path, model_name, num_classes, image_size, channels, seed=0):
+def random_checkpoint(path, model_name, num_classes, image_size, channels, seed=0,
+                      num_frames=None):
   """Builds the network in a graph with random values and saves a TF-Slim checkpoint
-  (model variables and global_step, by name, with tf.compat.v1.train.Saver)."""
+  (model variables and global_step, by name, with tf.compat.v1.train.Saver); a video
+  network takes clips of `num_frames` frames."""
   rng = np.random.RandomState(seed)
+  frames = [num_frames] if num_frames else []
   with tf.Graph().as_default():
     tf.compat.v1.set_random_seed(seed)
     network_fn = nets_factory.get_network_fn(model_name, num_classes=num_classes)
-    network_fn(tf.compat.v1.placeholder(tf.float32, [None, image_size, image_size, channels]))
+    network_fn(tf.compat.v1.placeholder(tf.float32,
+                                        [None] + frames + [image_size, image_size, channels]))
     tf.compat.v1.train.get_or_create_global_step()
     with tf.compat.v1.Session() as session:
       session.run(tf.compat.v1.global_variables_initializer())
-      for var in slim.get_model_variables():
-        session.run(var.assign(_randomized(var.op.name, session.run(var), rng)))
+      variables = slim.get_model_variables()
+      values = [_randomized(var.op.name, value, rng)
+                for var, value in zip(variables, session.run(variables))]
+      feeds = [tf.compat.v1.placeholder(var.dtype.base_dtype, var.shape) for var in variables]
+      session.run([var.assign(feed) for var, feed in zip(variables, feeds)],
+                  dict(zip(feeds, values)))  # one run: fast for the hundreds of i3d's
       return tf.compat.v1.train.Saver().save(session, path)
 
 

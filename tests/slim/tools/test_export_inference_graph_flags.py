@@ -28,7 +28,7 @@ DEFAULTS = {
     'checkpoint_path': 'None', 'saved_model_dir': 'None',
     'add_encoded_image_signature': 'false', 'overwrite': 'false', 'tflite_file': 'None',
     'tflite_quantize': 'float', 'dataset_split_name': 'train',
-    'num_representative_images': '100',
+    'num_representative_images': '100', 'is_video_model': 'false', 'num_frames': 'None',
 }
 
 
@@ -97,7 +97,7 @@ BAD_FLAGS = [
     (['--use_grayscale=maybe', '--output_file=x'], '--use_grayscale=maybe: expected true or '
                                                    'false'),
     (['--image_size=big'], '--image_size=big: expected an integer'),
-    (['--tflite_quantize=int4'], '--tflite_quantize=int4: expected one of float, int8'),
+    (['--tflite_quantize=int4'], '--tflite_quantize=int4: expected one of float, float16, int8'),
     ([], 'nothing to export: give --output_file'),
     (['--output_file=x', '--quantize'], 'use --tflite_file with --tflite_quantize=int8'),
     (['--saved_model_dir=x'], '--saved_model_dir needs --checkpoint_path'),
@@ -119,6 +119,17 @@ BAD_FLAGS = [
     (['--output_file=x', '--image_size=0'], '--image_size must be a positive int'),
     (['--output_file=x', '--batch_size=-2'], '--batch_size must be a positive int'),
     (['--output_file=x', '--preprocessing_name=incepton'], "Did you mean 'inception'?"),
+    (['--output_file=x', '--num_frames=0'], '--num_frames must be a positive number of frames, '
+                                            'received 0'),
+    (['--output_file=x', '--model_name=lenet', '--is_video_model'],
+     '--is_video_model: lenet is an image network (its input is [batch, 28, 28, channels] '
+     'images): drop --is_video_model, or give a video network (i3d, s3dg)'),
+    (['--output_file=x', '--model_name=lenet', '--num_frames=8'],
+     '--num_frames applies to video networks; lenet is an image network'),
+    (['--tflite_file=x', '--checkpoint_path=c', '--model_name=i3d', '--is_video_model'],
+     '--tflite_file: i3d is a video network and TFLite cannot convert its 3-D pooling'),
+    (['--saved_model_dir=x', '--checkpoint_path=c', '--model_name=s3dg',
+      '--add_encoded_image_signature'], '--add_encoded_image_signature: s3dg is a video network'),
     (['--output_file=x', '--checkpoint_path=/nonexistent/model.ckpt'],
      '--checkpoint_path=/nonexistent/model.ckpt is not a checkpoint: give a checkpoint file '
      'prefix'),

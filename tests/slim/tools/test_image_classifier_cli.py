@@ -152,6 +152,9 @@ TRAIN_ERRORS = [
     (['--checkpoint_path={tmp}/model.ckpt-7'], r'--checkpoint_path=.*/model.ckpt-7 is not a '
                                                r'checkpoint: give a checkpoint file prefix'),
     (['--checkpoint_path={tmp}'], r'--checkpoint_path=.* is a directory without a checkpoint'),
+    (['--model_name=i3d'], r'--model_name=i3d is a video network \(clips of 64 frames\) and '
+                           r'--dataset_name=digits an image dataset: train_image_classifier '
+                           r'trains on images only. Video networks can be built .* and exported'),
 ]
 EVAL_ERRORS = [
     (['--model_name=inception_v9'], r"--model_name: Unknown network 'inception_v9'"),
@@ -168,6 +171,9 @@ EVAL_ERRORS = [
     (['--checkpoint_path={tmp}/model.ckpt-3'], r'--checkpoint_path=.* is not a checkpoint'),
     (['--moving_average_decay=0'], r'--moving_average_decay must be in \(0, 1\)'),
     (['--eval_image_size=-3'], r'--eval_image_size must be a positive number of pixels'),
+    (['--model_name=s3dg'], r'--model_name=s3dg is a video network \(clips of 64 frames\) and '
+                            r'--dataset_name=digits an image dataset: eval_image_classifier '
+                            r'evaluates on images only'),
 ]
 
 
@@ -242,6 +248,7 @@ BAD_VALUES = {
     'export_inference_graph': (['--model_name=lenet'], 2),  # nothing to export
     'classify_images': (['--saved_model_dir=/tmp', '--top_k=0', 'x.png'], 2),
     'download_checkpoint': (['--name=inception_v11'], 2),
+    'post_training_quantization': (['--model_name=lenet'], 2),  # no --checkpoint_path
 }
 
 
@@ -254,7 +261,8 @@ def test_setup_entry_points_are_console_mains_returning_the_status(monkeypatch, 
                       for line in captured['entry_points']['console_scripts'])
   assert set(entry_points) == {'download_and_convert_data', 'train_image_classifier',
                                'eval_image_classifier', 'export_inference_graph',
-                               'classify_images', 'download_checkpoint'}
+                               'classify_images', 'download_checkpoint',
+                               'post_training_quantization'}
   for name, target in entry_points.items():
     module_name, function = target.split(':')
     assert module_name == 'slim.tools.' + name and function == 'console_main'
