@@ -6,6 +6,7 @@ import email.parser
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -92,12 +93,19 @@ def test_importing_every_core_module_loads_no_library_module():
 
 @pytest.fixture(scope='module')
 def wheel(tmp_path_factory):
-  """The wheel `pip wheel .` builds from this checkout (without dependencies)."""
+  """The wheel `pip wheel .` builds from this checkout's sources (without
+  dependencies), copied first: pip builds in the source tree, and pytest-xdist
+  workers each build one."""
   out = tmp_path_factory.mktemp('wheel')
-  build = tmp_path_factory.mktemp('build')
+  source = tmp_path_factory.mktemp('source')
+  for name in ('setup.py', 'setup.cfg', 'README.md', 'LICENSE'):
+    shutil.copy(os.path.join(REPO, name), str(source))
+  shutil.copytree(os.path.join(REPO, 'slim'), str(source / 'slim'),
+                  ignore=shutil.ignore_patterns('__pycache__'))
   result = subprocess.run(
       [sys.executable, '-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '-q',
-       '-w', str(out), REPO], cwd=str(build), capture_output=True, text=True, timeout=600)
+       '-w', str(out), str(source)], cwd=str(source), capture_output=True, text=True,
+      timeout=600)
   assert result.returncode == 0, result.stderr[-3000:]
   (path,) = [str(p) for p in out.iterdir() if p.suffix == '.whl']
   return zipfile.ZipFile(path)

@@ -16,6 +16,7 @@ import os
 import re
 import sys
 import threading
+import time
 
 import tensorflow as tf
 
@@ -80,7 +81,8 @@ class Worker(object):
         _v1.Session(self._server.target, graph=graph, config=self.session_config), step)
 
   def checked(self, train_step_fn):
-    """`train_step_fn` that first raises the error of a lost peer, if any. With
+    """`train_step_fn` that first raises the error of a lost peer, if any, and
+    reports a step that a lost peer failed as that peer's loss. With
     --sync_replicas the chief's first step waits for every worker's first (else
     the chief would aggregate its own gradients until the others come)."""
     def train_step(*args):
@@ -90,8 +92,24 @@ class Worker(object):
           self._wait_until_all_ready()
       if self.error:
         raise ValueError(self.error)
-      return train_step_fn(*args)
+      try:
+        return train_step_fn(*args)
+      except (tf.errors.UnavailableError, tf.errors.AbortedError):
+        # A peer's death often fails the step before the watch has timed it out:
+        # report the watch's verdict (the lost task, how to resume) when it comes.
+        lost = self._lost_peer_error()
+        if lost is None:
+          raise
+        raise ValueError(lost) from None
     return train_step
+
+  def _lost_peer_error(self):
+    """The error of a lost peer, waiting for the watch's verdict at most a
+    --peer_timeout_secs and a little more; None if every peer still answers."""
+    deadline = time.time() + self._flags.peer_timeout_secs + 5
+    while self.error is None and time.time() < deadline:
+      time.sleep(0.1)
+    return self.error
 
   def _wait_until_all_ready(self):
     cluster.tell_parameter_servers(self._task, self.target, cluster.READY, [0])
