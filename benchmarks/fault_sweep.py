@@ -797,7 +797,14 @@ flag_cases('export', 'export', [
     ('channels_mismatch', '--nouse_grayscale', ['use_grayscale']),
     ('batch_size_0', '--batch_size=0', ['batch_size']),
     ('bad_tflite_quantize', '--tflite_quantize=int4', ['tflite_quantize']),
-    ('checkpoint_missing', '--checkpoint_path={c.dir}/nowhere', ['{c.dir}/nowhere'])])
+    ('checkpoint_missing', '--checkpoint_path={c.dir}/nowhere', ['{c.dir}/nowhere']),
+    ('image_network_as_video', '--is_video_model', ['is_video_model']),
+    ('num_frames_for_an_image_network', '--num_frames=8', ['num_frames'])])
+case('export', 'video_num_frames_0', CLEAR,
+     lambda c: c.run(c.export('--model_name=i3d', '--num_frames=0')), ['num_frames'])
+case('export', 'video_network_to_tflite', CLEAR,
+     lambda c: c.run(c.export('--model_name=i3d', '--tflite_file=' + c.path('i3d.tflite'))),
+     ['tflite'])
 case('export', 'checkpoint_corrupt', CLEAR,
      lambda c: c.run(c.export('--checkpoint_path=' + corrupt_checkpoint(c))),
      ['{c.dir}/bad/model.ckpt-50'])
@@ -1149,6 +1156,13 @@ def _named(text, names, c):
   return missing
 
 
+def _tool_name(argv):
+  """The tool an argv runs: its command, or <tool> of `python -m slim.tools.<tool>`."""
+  if argv[1:2] == ['-m']:
+    return argv[2].rsplit('.', 1)[-1]
+  return os.path.basename(argv[0])
+
+
 def classify(case_, c, r):
   """(outcome, note) of a case's run."""
   if r.skip:
@@ -1177,7 +1191,7 @@ def classify(case_, c, r):
     if OK in case_.expect and not problem:
       return 'OK', ''
     return 'SILENT-WRONG', problem or 'returned %s instead of an error' % json.dumps(r.result)
-  tool = os.path.basename(r.argv[0])
+  tool = _tool_name(r.argv)
   if any(m in r.out + r.err for m in TF_DUMP):
     return 'TRACEBACK', ''
   if PYTHON_STACK.search(r.err):
@@ -1284,7 +1298,7 @@ def details(r):
   if r.error:
     return ('%s: %s' % (r.error['type'], r.error['message'])).splitlines()
   tail = (r.err or r.out).strip().splitlines()[-10:]
-  tool = os.path.basename(r.argv[0])
+  tool = _tool_name(r.argv)
   errors = [l for l in r.err.splitlines() if l.startswith(tool + ': error:') and l not in tail]
   return (['(error line: %s)' % errors[-1]] if errors else []) + tail
 
