@@ -17,10 +17,13 @@ _DATA_FORMAT_BY_RANK = {(3, False): 'NWC', (4, False): 'NHWC', (5, False): 'NDHW
 
 
 def _covers_whole_input(inputs, kernel_size, rate, padding, data_format):
-  """True for a 2-d VALID convolution whose kernel spans the whole (static)
-  input: its output is 1x1 and it is a matrix product (VGG's fc6, AlexNet's)."""
-  if (padding != 'VALID' or _common.channels_first(data_format) or
-      len(kernel_size) != 2 or any(r != 1 for r in rate)):
+  """True for a 2-d convolution whose kernel spans the whole (static) input, VALID
+  or 1x1: its output is 1x1 and it is a matrix product (VGG's fc6 to fc8,
+  AlexNet's, the logits of Inception, ResNet and MobileNet)."""
+  if (_common.channels_first(data_format) or len(kernel_size) != 2 or
+      any(r != 1 for r in rate)):
+    return False
+  if padding != 'VALID' and list(kernel_size) != [1, 1]:
     return False
   spatial = inputs.get_shape().as_list()[1:3]
   return spatial == list(kernel_size)
@@ -31,7 +34,7 @@ def _whole_input_conv(inputs, weights):
   kernel_shape = weights.get_shape().as_list()
   depth = kernel_shape[0] * kernel_shape[1] * kernel_shape[2]
   flat = tf.reshape(inputs, [-1, depth])
-  outputs = tf.matmul(flat, tf.reshape(weights, [depth, kernel_shape[3]]))
+  outputs = _common.weights_matmul(flat, tf.reshape(weights, [depth, kernel_shape[3]]))
   return tf.reshape(outputs, [-1, 1, 1, kernel_shape[3]], name='Conv2D')
 
 

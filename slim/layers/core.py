@@ -61,9 +61,11 @@ def fully_connected(inputs,
         'weights', [in_units, num_outputs], dtype, weights_initializer,
         weights_regularizer, trainable, variables_collections, loss_name='kernel'))
     if rank == 2:
-      outputs = tf.matmul(inputs, weights)
+      outputs = _common.weights_matmul(inputs, weights)
     else:
-      outputs = tf.tensordot(inputs, weights, [[rank - 1], [0]])
+      outputs = tf.reshape(
+          _common.weights_matmul(tf.reshape(inputs, [-1, in_units]), weights),
+          tf.concat([tf.shape(inputs)[:-1], [num_outputs]], 0))
       outputs.set_shape(inputs.get_shape()[:-1].concatenate([num_outputs]))
     if not normalizer_fn and biases_initializer is not None:
       biases = _common.layer_variable('biases', [num_outputs], dtype, biases_initializer,

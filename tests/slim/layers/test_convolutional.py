@@ -42,6 +42,22 @@ def test_conv2d_equals_tf_nn_and_whole_input_kernel_is_a_matmul(graph):
   np.testing.assert_allclose(got_whole, run(want_whole), rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize('padding, stride', [('SAME', 1), ('SAME', 2), ('VALID', 1)])
+def test_1x1_conv2d_of_a_1x1_input_is_a_matmul_with_tf_nn_gradients(graph, padding, stride):
+  # As the logits of Inception, ResNet and MobileNet: [batch, 1, 1, C] in.
+  inputs = tf.constant(RNG.randn(3, 1, 1, 1024).astype(np.float32))
+  outputs = slim.conv2d(inputs, 1024, 1, stride=stride, padding=padding, activation_fn=None,
+                        biases_initializer=None)
+  assert outputs.shape.as_list() == [3, 1, 1, 1024]
+  assert outputs.op.name == 'Conv/Conv2D'
+  kernel = tf.compat.v1.trainable_variables()[0]
+  want = tf.nn.conv2d(inputs, kernel, stride, padding)
+  got, expected = run([[outputs] + tf.gradients(outputs, [inputs, kernel]),
+                       [want] + tf.gradients(want, [inputs, kernel])])
+  for a, b in zip(got, expected):
+    np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
 def test_conv2d_under_arg_scope_with_normalizer_and_regularizer(graph):
   with slim.arg_scope([slim.conv2d, slim.conv2d_transpose, slim.separable_conv2d],
                       padding='VALID', normalizer_fn=slim.batch_norm,

@@ -26,6 +26,38 @@ def test_fully_connected_on_rank_2_and_4(graph):
   assert got_deep.shape == (2, 4, 6, 5)
 
 
+@pytest.mark.parametrize('inputs_shape', [(3, 1024), (2, 3, 1024)])
+def test_large_fully_connected_gradients_equal_tf_matmul(graph, inputs_shape):
+  # 1024 x 1024 weights take weights_matmul's own input gradient: same numbers.
+  inputs = tf.constant(RNG.randn(*inputs_shape).astype(np.float32))
+  outputs = slim.fully_connected(inputs, 1024, activation_fn=None, biases_initializer=None)
+  weights = tf.compat.v1.trainable_variables()[0]
+  want = tf.tensordot(inputs, weights, 1)
+  upstream = tf.constant(RNG.randn(*inputs_shape).astype(np.float32))
+  got_grads = tf.gradients(outputs, [inputs, weights], upstream)
+  want_grads = tf.gradients(want, [inputs, weights], upstream)
+  got, expected = run([[outputs] + got_grads, [want] + want_grads])
+  for a, b in zip(got, expected):
+    np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
+def test_large_fully_connected_gradients_in_tf_function():
+  layer = slim.Model(lambda x: slim.fully_connected(x, 1024, activation_fn=tf.nn.relu))
+  inputs = tf.constant(RNG.randn(2, 1024).astype(np.float32))
+
+  @tf.function
+  def gradients(x):
+    with tf.GradientTape(persistent=True) as tape:
+      tape.watch(x)
+      got = tf.reduce_sum(layer(x) ** 2)
+      want = tf.reduce_sum(tf.nn.relu(tf.matmul(x, layer.variables[0]) + layer.variables[1]) ** 2)
+    return tape.gradient(got, [x] + list(layer.variables)), tape.gradient(
+        want, [x] + list(layer.variables))
+
+  for a, b in zip(*gradients(inputs)):
+    np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-3)
+
+
 def test_relu_linear_elu_relu6_are_fully_connected(graph):
   inputs = tf.constant(-IMAGES[:, 0])
   outputs = [slim.relu(inputs, 2, scope='relu'), slim.linear(inputs, 2, scope='linear'),
