@@ -157,36 +157,6 @@ def as_tensor(var):
   return var.as_tensor() if is_partitioned(var) else var
 
 
-# Weight matrices of at least this many elements get the input gradient of
-# `weights_matmul`. On CPU, TensorFlow's MatMul of a few rows by a large transposed
-# matrix (dy x W^T, the default gradient of x W) runs 5-10x slower than the same
-# product written (W x dy^T)^T: VGG-16's fc6, [4, 4096] x [4096, 25088], takes 0.7 s
-# one way and 0.06 s the other (benchmarks/README.md, nets.py notes).
-_TRANSPOSED_GRADIENT_MIN_ELEMENTS = 1 << 20
-
-
-def weights_matmul(inputs, weights):
-  """`tf.matmul(inputs, weights)` of a layer: [rows, K] x [K, N] -> [rows, N].
-
-  With a large `weights` the gradient with respect to `inputs` is computed as
-  (weights x dy^T)^T instead of dy x weights^T: the same numbers up to float
-  rounding, and faster on CPU. The gradient of `weights` is TensorFlow's.
-  """
-  weights = tf.convert_to_tensor(weights)
-  size = weights.get_shape().num_elements()
-  if size is None or size < _TRANSPOSED_GRADIENT_MIN_ELEMENTS:
-    return tf.matmul(inputs, weights)
-  return _matmul_transposed_input_gradient(inputs, weights)
-
-
-@tf.custom_gradient
-def _matmul_transposed_input_gradient(inputs, weights):
-  def gradient(dy):
-    return (tf.transpose(tf.matmul(weights, dy, transpose_b=True)),
-            tf.matmul(inputs, dy, transpose_a=True))
-  return tf.matmul(inputs, weights), gradient
-
-
 def layer_scope(scope, default_name, inputs, reuse=None):
   """The variable scope of a layer with variables (`scope` or a unique default)."""
   return tf.compat.v1.variable_scope(scope, default_name, [inputs], reuse=reuse)

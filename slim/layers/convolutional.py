@@ -3,6 +3,7 @@ import tensorflow as tf
 
 from slim import _checks
 from slim.layers import _common
+from slim.layers import _fast_gradients
 from slim.layers import initializers
 from slim.ops.arg_scope import add_arg_scope
 
@@ -17,16 +18,19 @@ _DATA_FORMAT_BY_RANK = {(3, False): 'NWC', (4, False): 'NHWC', (5, False): 'NDHW
 
 
 def _covers_whole_input(inputs, kernel_size, rate, padding, data_format):
-  """True for a 2-d convolution whose kernel spans the whole (static) input, VALID
-  or 1x1: its output is 1x1 and it is a matrix product (VGG's fc6 to fc8,
-  AlexNet's, the logits of Inception, ResNet and MobileNet)."""
-  if (_common.channels_first(data_format) or len(kernel_size) != 2 or
-      any(r != 1 for r in rate)):
-    return False
-  if padding != 'VALID' and list(kernel_size) != [1, 1]:
+  """True for a 2-d VALID convolution whose kernel spans the whole (static)
+  input: its output is 1x1 and it is a matrix product (VGG's fc6, AlexNet's)."""
+  if (padding != 'VALID' or _common.channels_first(data_format) or
+      len(kernel_size) != 2 or any(r != 1 for r in rate)):
     return False
   spatial = inputs.get_shape().as_list()[1:3]
   return spatial == list(kernel_size)
+
+
+def _is_pointwise(kernel_size, stride, rate, data_format):
+  """True for a 1x1, stride-1 2-d NHWC convolution: a matrix product per pixel."""
+  return (not _common.channels_first(data_format) and
+          all(k == 1 for k in list(kernel_size) + list(stride) + list(rate)))
 
 
 def _whole_input_conv(inputs, weights):
@@ -34,7 +38,7 @@ def _whole_input_conv(inputs, weights):
   kernel_shape = weights.get_shape().as_list()
   depth = kernel_shape[0] * kernel_shape[1] * kernel_shape[2]
   flat = tf.reshape(inputs, [-1, depth])
-  outputs = _common.weights_matmul(flat, tf.reshape(weights, [depth, kernel_shape[3]]))
+  outputs = _fast_gradients.weights_matmul(flat, tf.reshape(weights, [depth, kernel_shape[3]]))
   return tf.reshape(outputs, [-1, 1, 1, kernel_shape[3]], name='Conv2D')
 
 
@@ -76,6 +80,8 @@ def _convolution(layer, inputs, num_outputs, kernel_size, stride, padding, data_
     kernel = _common.as_tensor(weights)
     if rank == 4 and _covers_whole_input(inputs, kernel_size, rate, padding, data_format):
       outputs = _whole_input_conv(inputs, kernel)
+    elif rank == 4 and _is_pointwise(kernel_size, stride, rate, data_format):
+      outputs = _fast_gradients.pointwise_conv2d(inputs, kernel, padding, name='Conv2D')
     else:
       outputs = tf.nn.convolution(inputs, kernel, strides=stride, padding=padding,
                                   data_format=tf_format, dilations=rate,

@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from slim import _checks
 from slim.layers import _common
+from slim.layers import _fast_gradients
 from slim.layers import initializers
 from slim.layers import utils
 from slim.ops.arg_scope import add_arg_scope
@@ -61,10 +62,10 @@ def fully_connected(inputs,
         'weights', [in_units, num_outputs], dtype, weights_initializer,
         weights_regularizer, trainable, variables_collections, loss_name='kernel'))
     if rank == 2:
-      outputs = _common.weights_matmul(inputs, weights)
+      outputs = _fast_gradients.weights_matmul(inputs, weights)
     else:
       outputs = tf.reshape(
-          _common.weights_matmul(tf.reshape(inputs, [-1, in_units]), weights),
+          _fast_gradients.weights_matmul(tf.reshape(inputs, [-1, in_units]), weights),
           tf.concat([tf.shape(inputs)[:-1], [num_outputs]], 0))
       outputs.set_shape(inputs.get_shape()[:-1].concatenate([num_outputs]))
     if not normalizer_fn and biases_initializer is not None:

@@ -43,8 +43,9 @@ def test_conv2d_equals_tf_nn_and_whole_input_kernel_is_a_matmul(graph):
 
 
 @pytest.mark.parametrize('padding, stride', [('SAME', 1), ('SAME', 2), ('VALID', 1)])
-def test_1x1_conv2d_of_a_1x1_input_is_a_matmul_with_tf_nn_gradients(graph, padding, stride):
-  # As the logits of Inception, ResNet and MobileNet: [batch, 1, 1, C] in.
+def test_1x1_conv2d_of_a_1x1_input_has_tf_nn_values_and_gradients(graph, padding, stride):
+  # As VGG's fc7 and the logits of Inception, ResNet and MobileNet: [batch, 1, 1, C] in,
+  # a large kernel.
   inputs = tf.constant(RNG.randn(3, 1, 1, 1024).astype(np.float32))
   outputs = slim.conv2d(inputs, 1024, 1, stride=stride, padding=padding, activation_fn=None,
                         biases_initializer=None)
@@ -56,6 +57,59 @@ def test_1x1_conv2d_of_a_1x1_input_is_a_matmul_with_tf_nn_gradients(graph, paddi
                        [want] + tf.gradients(want, [inputs, kernel])])
   for a, b in zip(got, expected):
     np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize('padding', ['SAME', 'VALID'])
+def test_pointwise_conv2d_is_tf_conv2d_with_matmul_gradients(graph, padding):
+  inputs = tf.constant(RNG.randn(2, 5, 7, 6).astype(np.float32))
+  outputs = slim.conv2d(inputs, 4, 1, padding=padding, activation_fn=None,
+                        biases_initializer=None)
+  assert outputs.op.type == 'Conv2D' and outputs.op.name == 'Conv/Conv2D'
+  kernel = tf.compat.v1.trainable_variables()[0]
+  want = tf.nn.conv2d(inputs, kernel, 1, padding)
+  upstream = tf.constant(RNG.randn(2, 5, 7, 4).astype(np.float32))
+  got_grads = tf.gradients(outputs, [inputs, kernel], upstream)
+  want_grads = tf.gradients(want, [inputs, kernel], upstream)
+  assert 'MatMul' in {op.type for op in got_grads[1].op.graph.get_operations()
+                      if op.name.startswith('gradients/Conv/')}
+  got, expected = run([[outputs] + got_grads, [want] + want_grads])
+  for a, b in zip(got, expected):
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_pointwise_conv2d_gradients_in_tf_function_and_eagerly():
+  layer = slim.Model(lambda x: slim.conv2d(x, 4, 1))
+  inputs = tf.constant(RNG.randn(2, 5, 7, 6).astype(np.float32))
+  layer(inputs)
+
+  def gradients(x):
+    kernel, biases = layer.variables
+    with tf.GradientTape(persistent=True) as tape:
+      tape.watch(x)
+      got = tf.reduce_sum(layer(x) ** 2)
+      want = tf.reduce_sum(tf.nn.relu(tf.nn.conv2d(x, kernel, 1, 'SAME') + biases) ** 2)
+    return tape.gradient(got, [x, kernel, biases]), tape.gradient(want, [x, kernel, biases])
+
+  for run_gradients in (gradients, tf.function(gradients)):
+    for a, b in zip(*run_gradients(inputs)):
+      np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_pointwise_gradient_is_found_in_an_imported_meta_graph(graph):
+  inputs = tf.constant(RNG.randn(2, 5, 7, 6).astype(np.float32), name='inputs')
+  slim.conv2d(inputs, 4, 1, activation_fn=None)
+  meta_graph = tf.compat.v1.train.export_meta_graph()
+  with tf.Graph().as_default() as imported:
+    tf.compat.v1.train.import_meta_graph(meta_graph)
+    outputs, inputs = [imported.get_tensor_by_name(name)
+                       for name in ('Conv/BiasAdd:0', 'inputs:0')]
+    conv = imported.get_operation_by_name('Conv/Conv2D')
+    assert conv.get_attr('_gradient_op_type') == b'SlimPointwiseConv2D'
+    gradient, = tf.gradients(outputs, inputs)
+    kernel = conv.inputs[1]
+    want = tf.reduce_sum(kernel[0, 0], axis=1) * tf.ones([2, 5, 7, 1])
+    got, expected = run([gradient, want])
+  np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
 
 
 def test_conv2d_under_arg_scope_with_normalizer_and_regularizer(graph):
