@@ -33,6 +33,18 @@ def _is_pointwise(kernel_size, stride, rate, data_format):
           all(k == 1 for k in list(kernel_size) + list(stride) + list(rate)))
 
 
+def _separable_conv2d(inputs, depthwise, pointwise, strides, padding, data_format, rate):
+  """`tf.nn.separable_conv2d`, the same ops and names, its NHWC pointwise convolution
+  through `_fast_gradients.pointwise_conv2d`."""
+  if _common.channels_first(data_format):
+    return tf.nn.separable_conv2d(inputs, depthwise, pointwise, strides, padding,
+                                  data_format=data_format, dilations=rate)
+  with tf.compat.v1.name_scope(None, 'separable_conv2d', [inputs, depthwise, pointwise]) as name:
+    outputs = tf.nn.depthwise_conv2d(inputs, depthwise, strides, padding, dilations=rate,
+                                     name='depthwise')
+    return _fast_gradients.pointwise_conv2d(outputs, pointwise, 'VALID', name=name)
+
+
 def _whole_input_conv(inputs, weights):
   """The convolution of `_covers_whole_input` as one matmul on flattened inputs."""
   kernel_shape = weights.get_shape().as_list()
@@ -276,9 +288,9 @@ def separable_convolution2d(inputs,
           'pointwise_weights', [1, 1, in_channels * depth_multiplier, num_outputs], dtype,
           pointwise_initializer, weights_regularizer, trainable, variables_collections,
           'weights', loss_name='pointwise_kernel')
-      outputs = tf.nn.separable_conv2d(inputs, _common.as_tensor(depthwise),
-                                       _common.as_tensor(pointwise), strides, padding,
-                                       data_format=data_format, dilations=rate)
+      outputs = _separable_conv2d(inputs, _common.as_tensor(depthwise),
+                                  _common.as_tensor(pointwise), strides, padding, data_format,
+                                  rate)
     else:
       num_outputs = in_channels * depth_multiplier
       outputs = tf.nn.depthwise_conv2d(inputs, _common.as_tensor(depthwise), strides,

@@ -95,6 +95,23 @@ def test_pointwise_conv2d_gradients_in_tf_function_and_eagerly():
       np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize('rate', [1, 2])
+def test_separable_conv2d_is_tf_nn_separable_conv2d_with_its_gradients(graph, rate):
+  inputs = tf.constant(RNG.randn(2, 9, 9, 4).astype(np.float32))
+  outputs = slim.separable_conv2d(inputs, 6, 3, depth_multiplier=2, rate=rate,
+                                  activation_fn=None, biases_initializer=None, scope='sep')
+  assert outputs.op.type == 'Conv2D' and outputs.op.name == 'sep/separable_conv2d'
+  assert outputs.graph.get_operation_by_name('sep/separable_conv2d/depthwise').type == (
+      'DepthwiseConv2dNative')
+  variables = [inputs] + tf.compat.v1.trainable_variables()
+  want = tf.nn.separable_conv2d(inputs, variables[1], variables[2], [1, 1, 1, 1], 'SAME',
+                                dilations=[rate, rate])
+  got, expected = run([[outputs] + tf.gradients(outputs, variables),
+                       [want] + tf.gradients(want, variables)])
+  for a, b in zip(got, expected):
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
 def test_pointwise_gradient_is_found_in_an_imported_meta_graph(graph):
   inputs = tf.constant(RNG.randn(2, 5, 7, 6).astype(np.float32), name='inputs')
   slim.conv2d(inputs, 4, 1, activation_fn=None)
