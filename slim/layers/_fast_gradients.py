@@ -4,9 +4,12 @@ gradients written as faster products: the same numbers up to float rounding.
   * `weights_matmul`: x W with a large W. Its input gradient, dy W^T, is a MatMul of
     a few rows by a large transposed matrix, 5-10x slower than (W dy^T)^T: 0.7 s
     against 0.06 s for VGG-16's fc6 at batch 4 ([4, 4096] x [4096, 25088]).
-  * `pointwise_conv2d`: a 1x1, stride-1 NHWC convolution. Conv2DBackpropInput and
-    Conv2DBackpropFilter take 1.35x the time of the two matrix products they are,
-    summed over the 1x1 convolutions of ResNet, Inception and MobileNet (up to 2x).
+  * `conv2d` of stride 1, NHWC, 1x1 or SAME with odd kernel sizes. For 1x1,
+    Conv2DBackpropInput and Conv2DBackpropFilter take 1.35x the time of the two
+    matrix products they are, summed over the 1x1 convolutions of ResNet, Inception
+    and MobileNet (up to 2x); for larger kernels, Conv2DBackpropInput takes 1.35x the
+    time of the forward convolution of dy by the flipped kernel that it is (VGG's,
+    ResNet's and Inception's shapes).
 
 The forward ops stay TensorFlow's own (MatMul, Conv2D): graphs, fusions and exports
 are unchanged. In a TF1 graph only their gradient is replaced, through
@@ -18,7 +21,7 @@ in `tf.custom_gradient` instead. benchmarks/op_profile.py shows the kernels' tim
 import tensorflow as tf
 
 _MATMUL_GRADIENT = 'SlimMatMulOfLargeWeights'
-_POINTWISE_GRADIENT = 'SlimPointwiseConv2D'
+_CONV2D_GRADIENT = 'SlimConv2DStride1'
 # Smaller weight matrices keep TensorFlow's input gradient, about as fast for them.
 _LARGE_WEIGHTS = 1 << 20
 
@@ -37,13 +40,18 @@ def _matmul_gradients(inputs, weights, dy):
   return d_inputs, tf.matmul(inputs, dy, transpose_a=True)
 
 
-def _pointwise_gradients(inputs, kernel, dy):
-  """The gradients of the 1x1 convolution of `inputs` by `kernel` given `dy`."""
-  channels_in, channels_out = kernel.get_shape().as_list()[2:]
-  d_inputs, d_kernel = _matmul_gradients(tf.reshape(inputs, [-1, channels_in]),
-                                         tf.reshape(kernel, [channels_in, channels_out]),
-                                         tf.reshape(dy, [-1, channels_out]))
-  return tf.reshape(d_inputs, tf.shape(inputs)), tf.reshape(d_kernel, tf.shape(kernel))
+def _conv2d_gradients(inputs, kernel, dy):
+  """The gradients of the stride-1 convolution of `conv2d` given `dy`."""
+  height, width, channels_in, channels_out = kernel.get_shape().as_list()
+  if height == width == 1:
+    d_inputs, d_kernel = _matmul_gradients(tf.reshape(inputs, [-1, channels_in]),
+                                           tf.reshape(kernel, [channels_in, channels_out]),
+                                           tf.reshape(dy, [-1, channels_out]))
+    return tf.reshape(d_inputs, tf.shape(inputs)), tf.reshape(d_kernel, tf.shape(kernel))
+  flipped = tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2])
+  return (tf.nn.conv2d(dy, flipped, strides=1, padding='SAME'),
+          tf.compat.v1.nn.conv2d_backprop_filter(inputs, tf.shape(kernel), dy, [1, 1, 1, 1],
+                                                 'SAME'))
 
 
 def _register(name, gradients):
@@ -56,7 +64,7 @@ def _register(name, gradients):
 
 
 _register(_MATMUL_GRADIENT, _matmul_gradients)
-_register(_POINTWISE_GRADIENT, _pointwise_gradients)
+_register(_CONV2D_GRADIENT, _conv2d_gradients)
 
 
 def _with_gradient(product, op_type, gradient_name, gradients, inputs, weights):
@@ -81,13 +89,21 @@ def weights_matmul(inputs, weights):
                         inputs, weights)
 
 
-def pointwise_conv2d(inputs, kernel, padding, name):
-  """`tf.nn.conv2d` of NHWC `inputs` by a [1, 1, in, out] `kernel`, stride 1, whose
-  gradients are computed as matrix products (those of `weights_matmul` for a large
-  kernel, as the logits of a 1x1 input)."""
+def has_fast_gradients(kernel_size, stride, rate, padding):
+  """Whether `conv2d` takes a 2-d NHWC convolution of these arguments."""
+  if any(n != 1 for n in list(stride) + list(rate)):
+    return False
+  return all(k == 1 for k in kernel_size) or (
+      padding == 'SAME' and all(k % 2 for k in kernel_size))
+
+
+def conv2d(inputs, kernel, padding, name):
+  """`tf.nn.conv2d` of NHWC `inputs` by `kernel`, stride 1, 1x1 or SAME with odd kernel
+  sizes (`has_fast_gradients`), whose gradients are computed as described above (those
+  of `weights_matmul` for a large 1x1 kernel, as the logits of a 1x1 input)."""
   inputs, kernel = tf.convert_to_tensor(inputs), tf.convert_to_tensor(kernel)
 
   def convolution(inputs, kernel):
     return tf.nn.conv2d(inputs, kernel, strides=1, padding=padding, name=name)
-  return _with_gradient(convolution, 'Conv2D', _POINTWISE_GRADIENT, _pointwise_gradients,
+  return _with_gradient(convolution, 'Conv2D', _CONV2D_GRADIENT, _conv2d_gradients,
                         inputs, kernel)

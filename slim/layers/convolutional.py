@@ -27,22 +27,16 @@ def _covers_whole_input(inputs, kernel_size, rate, padding, data_format):
   return spatial == list(kernel_size)
 
 
-def _is_pointwise(kernel_size, stride, rate, data_format):
-  """True for a 1x1, stride-1 2-d NHWC convolution: a matrix product per pixel."""
-  return (not _common.channels_first(data_format) and
-          all(k == 1 for k in list(kernel_size) + list(stride) + list(rate)))
-
-
 def _separable_conv2d(inputs, depthwise, pointwise, strides, padding, data_format, rate):
   """`tf.nn.separable_conv2d`, the same ops and names, its NHWC pointwise convolution
-  through `_fast_gradients.pointwise_conv2d`."""
+  through `_fast_gradients.conv2d`."""
   if _common.channels_first(data_format):
     return tf.nn.separable_conv2d(inputs, depthwise, pointwise, strides, padding,
                                   data_format=data_format, dilations=rate)
   with tf.compat.v1.name_scope(None, 'separable_conv2d', [inputs, depthwise, pointwise]) as name:
     outputs = tf.nn.depthwise_conv2d(inputs, depthwise, strides, padding, dilations=rate,
                                      name='depthwise')
-    return _fast_gradients.pointwise_conv2d(outputs, pointwise, 'VALID', name=name)
+    return _fast_gradients.conv2d(outputs, pointwise, 'VALID', name=name)
 
 
 def _whole_input_conv(inputs, weights):
@@ -92,8 +86,9 @@ def _convolution(layer, inputs, num_outputs, kernel_size, stride, padding, data_
     kernel = _common.as_tensor(weights)
     if rank == 4 and _covers_whole_input(inputs, kernel_size, rate, padding, data_format):
       outputs = _whole_input_conv(inputs, kernel)
-    elif rank == 4 and _is_pointwise(kernel_size, stride, rate, data_format):
-      outputs = _fast_gradients.pointwise_conv2d(inputs, kernel, padding, name='Conv2D')
+    elif (rank == 4 and not first and
+          _fast_gradients.has_fast_gradients(kernel_size, stride, rate, padding)):
+      outputs = _fast_gradients.conv2d(inputs, kernel, padding, name='Conv2D')
     else:
       outputs = tf.nn.convolution(inputs, kernel, strides=stride, padding=padding,
                                   data_format=tf_format, dilations=rate,

@@ -59,26 +59,35 @@ def test_1x1_conv2d_of_a_1x1_input_has_tf_nn_values_and_gradients(graph, padding
     np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize('padding', ['SAME', 'VALID'])
-def test_pointwise_conv2d_is_tf_conv2d_with_matmul_gradients(graph, padding):
+@pytest.mark.parametrize('kernel_size, padding, stride, gradient_ops', [
+    (1, 'SAME', 1, {'MatMul'}), (1, 'VALID', 1, {'MatMul'}),
+    (3, 'SAME', 1, {'Conv2D', 'Conv2DBackpropFilter'}),
+    ([1, 5], 'SAME', 1, {'Conv2D', 'Conv2DBackpropFilter'}),
+    (3, 'VALID', 1, {'Conv2DBackpropInput', 'Conv2DBackpropFilter'}),
+    (2, 'SAME', 1, {'Conv2DBackpropInput', 'Conv2DBackpropFilter'}),
+    (3, 'SAME', 2, {'Conv2DBackpropInput', 'Conv2DBackpropFilter'})])
+def test_conv2d_values_and_gradients_equal_tf_nn(graph, kernel_size, padding, stride,
+                                                 gradient_ops):
+  # Stride 1, 1x1 or SAME with odd sizes: _fast_gradients' own gradients.
   inputs = tf.constant(RNG.randn(2, 5, 7, 6).astype(np.float32))
-  outputs = slim.conv2d(inputs, 4, 1, padding=padding, activation_fn=None,
-                        biases_initializer=None)
+  outputs = slim.conv2d(inputs, 4, kernel_size, stride=stride, padding=padding,
+                        activation_fn=None, biases_initializer=None)
   assert outputs.op.type == 'Conv2D' and outputs.op.name == 'Conv/Conv2D'
   kernel = tf.compat.v1.trainable_variables()[0]
-  want = tf.nn.conv2d(inputs, kernel, 1, padding)
-  upstream = tf.constant(RNG.randn(2, 5, 7, 4).astype(np.float32))
+  want = tf.nn.conv2d(inputs, kernel, stride, padding)
+  upstream = tf.constant(RNG.randn(*want.shape.as_list()).astype(np.float32))
   got_grads = tf.gradients(outputs, [inputs, kernel], upstream)
   want_grads = tf.gradients(want, [inputs, kernel], upstream)
-  assert 'MatMul' in {op.type for op in got_grads[1].op.graph.get_operations()
-                      if op.name.startswith('gradients/Conv/')}
+  assert gradient_ops <= {op.type for op in tf.compat.v1.get_default_graph().get_operations()
+                          if op.name.startswith('gradients/Conv/')}
   got, expected = run([[outputs] + got_grads, [want] + want_grads])
   for a, b in zip(got, expected):
     np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
 
 
-def test_pointwise_conv2d_gradients_in_tf_function_and_eagerly():
-  layer = slim.Model(lambda x: slim.conv2d(x, 4, 1))
+@pytest.mark.parametrize('kernel_size', [1, 3])
+def test_conv2d_gradients_in_tf_function_and_eagerly(kernel_size):
+  layer = slim.Model(lambda x: slim.conv2d(x, 4, kernel_size))
   inputs = tf.constant(RNG.randn(2, 5, 7, 6).astype(np.float32))
   layer(inputs)
 
@@ -112,7 +121,7 @@ def test_separable_conv2d_is_tf_nn_separable_conv2d_with_its_gradients(graph, ra
     np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
 
 
-def test_pointwise_gradient_is_found_in_an_imported_meta_graph(graph):
+def test_conv2d_gradient_is_found_in_an_imported_meta_graph(graph):
   inputs = tf.constant(RNG.randn(2, 5, 7, 6).astype(np.float32), name='inputs')
   slim.conv2d(inputs, 4, 1, activation_fn=None)
   meta_graph = tf.compat.v1.train.export_meta_graph()
@@ -121,7 +130,7 @@ def test_pointwise_gradient_is_found_in_an_imported_meta_graph(graph):
     outputs, inputs = [imported.get_tensor_by_name(name)
                        for name in ('Conv/BiasAdd:0', 'inputs:0')]
     conv = imported.get_operation_by_name('Conv/Conv2D')
-    assert conv.get_attr('_gradient_op_type') == b'SlimPointwiseConv2D'
+    assert conv.get_attr('_gradient_op_type') == b'SlimConv2DStride1'
     gradient, = tf.gradients(outputs, inputs)
     kernel = conv.inputs[1]
     want = tf.reduce_sum(kernel[0, 0], axis=1) * tf.ones([2, 5, 7, 1])
