@@ -97,13 +97,13 @@ class Worker(object):
       except (tf.errors.UnavailableError, tf.errors.AbortedError):
         # A peer's death often fails the step before the watch has timed it out:
         # report the watch's verdict (the lost task, how to resume) when it comes.
-        lost = self._lost_peer_error()
+        lost = self.lost_peer_error()
         if lost is None:
           raise
         raise ValueError(lost) from None
     return train_step
 
-  def _lost_peer_error(self):
+  def lost_peer_error(self):
     """The error of a lost peer, waiting for the watch's verdict at most a
     --peer_timeout_secs and a little more; None if every peer still answers."""
     deadline = time.time() + self._flags.peer_timeout_secs + 5

@@ -422,6 +422,13 @@ def _train(flags, is_chief, checkpoint, stack, worker):
             train_step_fn=train_step_fn, save_summaries_secs=flags.save_summaries_secs,
             save_interval_secs=flags.save_interval_secs,
             sync_optimizer=graph.optimizer if flags.sync_replicas else None)
+    except (tf.errors.UnavailableError, tf.errors.AbortedError):
+      # A lost peer can fail a thread of the training loop (a sync-replicas queue
+      # runner, a summary) rather than the step: report the watch's verdict then too.
+      lost = worker.lost_peer_error() if worker is not None else None
+      if lost is None:
+        raise
+      raise ValueError(lost) from None
     except divergence.LossDivergedError as error:
       raise ValueError(
           'the loss is NaN or infinite at global step %s; training stopped and this step was '

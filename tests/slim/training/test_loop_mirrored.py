@@ -25,6 +25,9 @@ report['replicas'] = mirrored.num_replicas_in_sync
 (images, labels), _ = digits_setup.digits()
 batches = tf.data.Dataset.from_tensor_slices((images[:160], labels[:160])).batch(16)
 net = functools.partial(digits_setup.lenet_like, weight_decay=1e-3)
+# A fixed start: float rounding differs between one batch and two half batches, and from
+# an unlucky start it can flip a max-pool choice, which moves a weight by about 1e-4.
+tf.random.set_seed(0)
 single = slim.Model(net)
 single(images[:1])
 start = {name: var.numpy() for name, var in single.variables_by_name.items()}
