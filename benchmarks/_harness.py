@@ -12,8 +12,10 @@ alike. A child measures one contender and ends with a line `RESULT {json}`
     print_table(results, ['images/s', 'peak RSS (MB)'])
 """
 import json
+import logging
 import os
 import resource
+import shlex
 import statistics
 import subprocess
 import sys
@@ -80,6 +82,43 @@ class Clock(object):
 
   def cpu_per_unit(self, units_per_mark, skip):
     return (self.cpu_marks[-1] - self.cpu_marks[skip]) / self._units(units_per_mark, skip)
+
+
+class LogClock(logging.Handler):
+  """Marks `clock` at each progress line ('global step ...') of slim's TF2 loop."""
+
+  def __init__(self, clock):
+    super().__init__(logging.INFO)
+    self.clock = clock
+
+  def emit(self, record):
+    if record.getMessage().startswith('global step '):
+      self.clock.mark()
+
+
+def _tool_command(tool):
+  installed = os.path.join(os.path.dirname(sys.executable), tool)
+  return [installed] if os.path.exists(installed) else [sys.executable, '-m', 'slim.tools.' + tool]
+
+
+def run_tool(tool, flags, log):
+  """Runs one of slim's command-line tools with `flags` ((name, value) pairs), printing
+  the command as a user types it and appending its output to `log`; returns its
+  output, or exits with it when the tool fails."""
+  arguments = ['--%s=%s' % item for item in flags]
+  print('$ ' + ' '.join(shlex.quote(a) for a in [tool] + arguments), flush=True)
+  env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [REPO,
+                                                                  os.environ.get('PYTHONPATH')])))
+  env.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+  start = time.time()
+  done = subprocess.run(_tool_command(tool) + arguments, stdout=subprocess.PIPE,
+                        stderr=subprocess.STDOUT, universal_newlines=True, env=env, check=False)
+  with open(log, 'a') as f:
+    f.write('$ %s\n%s\n' % (' '.join([tool] + arguments), done.stdout))
+  if done.returncode:
+    sys.exit('%s failed (exit %d):\n%s' % (tool, done.returncode, done.stdout[-4000:]))
+  print('  (%.0f s)' % (time.time() - start), flush=True)
+  return done.stdout
 
 
 def emit(result):

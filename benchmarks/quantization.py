@@ -20,11 +20,8 @@ same images of the evaluation split. Every command is printed as typed.
 import argparse
 import os
 import re
-import shlex
 import shutil
-import subprocess
 import sys
-import time
 
 # The directory of this script, first on the path, would shadow nothing, but keep the
 # checkout first so that `slim` is this checkout's.
@@ -42,29 +39,6 @@ ROW = re.compile(r'^  (float|float16|int8) +([0-9.]+)(?: \(([-+0-9.]+) points\),
                  r'float on ([0-9.]+)%)?; ([0-9.]+) ms/image', re.M)
 SIZE = re.compile(r'^TFLite \S+ \((\w+), (\d+) bytes\)', re.M)
 FLOAT_SIZE = re.compile(r'^float: (\d+) bytes', re.M)
-
-
-def _command(tool):
-  installed = os.path.join(os.path.dirname(sys.executable), tool)
-  return [installed] if os.path.exists(installed) else [sys.executable, '-m', 'slim.tools.' + tool]
-
-
-def run_tool(tool, flags, log):
-  """Runs a tool, prints the command as a user types it; returns its stdout."""
-  arguments = ['--%s=%s' % item for item in flags]
-  print('$ ' + ' '.join(shlex.quote(a) for a in [tool] + arguments), flush=True)
-  env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [REPO,
-                                                                  os.environ.get('PYTHONPATH')])))
-  env.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-  start = time.time()
-  done = subprocess.run(_command(tool) + arguments, stdout=subprocess.PIPE,
-                        stderr=subprocess.STDOUT, universal_newlines=True, env=env, check=False)
-  with open(log, 'a') as f:
-    f.write('$ %s\n%s\n' % (' '.join([tool] + arguments), done.stdout))
-  if done.returncode:
-    sys.exit('%s failed (exit %d):\n%s' % (tool, done.returncode, done.stdout[-4000:]))
-  print('  (%.0f s)' % (time.time() - start), flush=True)
-  return done.stdout
 
 
 def write_shapes(folder, per_class, size=112, seed=0):
@@ -110,7 +84,7 @@ def quantize_runs(name, common, workdir, log, threads):
   ms/image, bytes)}."""
   figures = {}
   for kind in ('int8', 'float16'):
-    output = run_tool('post_training_quantization', common + [
+    output = _harness.run_tool('post_training_quantization', common + [
         ('quantize', kind), ('num_threads', threads), ('max_accuracy_drop', 1),
         ('output_tflite', os.path.join(workdir, '%s_%s.tflite' % (name, kind)))], log)
     rows = {m.group(1): m.groups() for m in ROW.finditer(output)}
@@ -129,13 +103,14 @@ def quantize_runs(name, common, workdir, log, threads):
 def lenet(workdir, args, log):
   digits, train = os.path.join(workdir, 'digits'), os.path.join(workdir, 'lenet_train')
   shutil.rmtree(train, ignore_errors=True)
-  run_tool('download_and_convert_data', [('dataset_name', 'digits'), ('dataset_dir', digits)],
-           log)
+  _harness.run_tool('download_and_convert_data',
+                    [('dataset_name', 'digits'), ('dataset_dir', digits)], log)
   flags = dict(quickstart.TRAIN_FLAGS)
   if args.quick:
     flags['max_number_of_steps'] = 150
-  run_tool('train_image_classifier', [('train_dir', train), ('dataset_dir', digits)] +
-           list(flags.items()) + [('log_every_n_steps', 100)], log)
+  _harness.run_tool('train_image_classifier',
+                    [('train_dir', train), ('dataset_dir', digits)] + list(flags.items()) +
+                    [('log_every_n_steps', 100)], log)
   common = [('model_name', 'lenet'), ('dataset_name', 'digits'), ('dataset_dir', digits),
             ('checkpoint_path', train), ('num_steps', 300 if args.quick else 1000),
             ('max_eval_examples', args.max_eval_examples)]
@@ -165,18 +140,18 @@ def mobilenet(workdir, args, log):
   print('# %d synthetic %s images of each of %s in %s'
         % (per_class, '112x112', ', '.join(SHAPES), images), flush=True)
   write_shapes(images, per_class)
-  run_tool('download_and_convert_data', [('dataset_name', 'image_folder'),
-                                         ('images_dir', images), ('dataset_dir', data),
-                                         ('num_validation', len(SHAPES) * per_class // 5)], log)
+  _harness.run_tool('download_and_convert_data', [
+      ('dataset_name', 'image_folder'), ('images_dir', images), ('dataset_dir', data),
+      ('num_validation', len(SHAPES) * per_class // 5)], log)
   steps = 300 if args.quick else args.mobilenet_steps
   common = [('train_dir', train), ('dataset_name', 'image_folder'), ('dataset_dir', data),
             ('model_name', MOBILENET), ('train_image_size', MOBILENET_SIZE),
             ('optimizer', 'adam'), ('opt_epsilon', 1e-8), ('learning_rate_decay_type', 'fixed'),
             ('batch_size', 16), ('save_summaries_secs', 600)]
-  run_tool('train_image_classifier', common + [
+  _harness.run_tool('train_image_classifier', common + [
       ('learning_rate', 0.002), ('max_number_of_steps', steps), ('log_every_n_steps', 100)], log)
   print('# batch-norm moving averages: %d steps, weights frozen' % args.bn_steps, flush=True)
-  run_tool('train_image_classifier', common + [
+  _harness.run_tool('train_image_classifier', common + [
       ('learning_rate', 1e-9), ('trainable_scopes', 'MobilenetV2/Logits'),
       ('max_number_of_steps', steps + args.bn_steps), ('log_every_n_steps', 500)], log)
   common = [('model_name', MOBILENET), ('dataset_name', 'image_folder'), ('dataset_dir', data),

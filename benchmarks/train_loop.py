@@ -261,17 +261,6 @@ def measure_graph_loop(module, setup, input_mode, warmup, steps, train_dir, refe
           'parameters': parameters}
 
 
-class _LogClock(logging.Handler):
-  """Marks the time of each progress line of the TF2 loop."""
-
-  def __init__(self, clock):
-    super().__init__(logging.INFO)
-    self.clock = clock
-
-  def emit(self, record):
-    if record.getMessage().startswith('global step '):
-      self.clock.mark()
-
 
 def measure_tf2_loop(setup, input_mode, warmup, steps, train_dir):
   """`slim.training.loop.train` for warmup + steps steps, logging every `warmup`
@@ -291,7 +280,7 @@ def measure_tf2_loop(setup, input_mode, warmup, steps, train_dir):
   clock = _harness.Clock()
   logger = tf.get_logger()
   logger.setLevel(logging.INFO)
-  logger.addHandler(_LogClock(clock))
+  logger.addHandler(_harness.LogClock(clock))
   loop.train(model, tf2_input(setup, input_mode), loss_fn, _optimizer(), train_dir=train_dir,
              max_number_of_steps=warmup + steps, log_every_n_steps=warmup)
   if len(clock.marks) != (warmup + steps) // warmup:
