@@ -67,6 +67,28 @@ def random_checkpoint(path, model_name, num_classes, image_size, channels, seed=
       return tf.compat.v1.train.Saver().save(session, path)
 
 
+def trained_lenet(images, labels, steps, learning_rate, batch_size):
+  """A slim.Model of LeNet (10 classes) trained `steps` Adam steps on `images`, `labels`
+  (seeded, shuffled batches)."""
+  tf.random.set_seed(0)
+  model = slim.Model(nets_factory.get_network_fn('lenet', num_classes=10, is_training=True))
+  optimizer = tf.keras.optimizers.Adam(learning_rate)
+  batches = iter(tf.data.Dataset.from_tensor_slices((images, labels))
+                 .shuffle(len(images), seed=0).repeat().batch(batch_size))
+
+  @tf.function
+  def step(images, labels):
+    with tf.GradientTape() as tape:
+      logits, _ = model(images)
+      loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits))
+    optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables),
+                                  model.trainable_variables))
+
+  for _ in range(steps):
+    step(*next(batches))
+  return model
+
+
 def graph_outputs(checkpoint_path, model_name, num_classes, images):
   """The logits and predictions of the checkpoint, evaluated in a TF1 graph in eval mode."""
   with tf.Graph().as_default():

@@ -7,9 +7,7 @@ import pathlib
 import numpy as np
 import tensorflow as tf
 
-import slim
 from slim.datasets import download_and_convert_digits
-from slim.nets import nets_factory
 from slim.preprocessing import preprocessing_factory
 from tests.slim.tools import export_setup
 
@@ -20,22 +18,7 @@ DIGIT_NAMES = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'e
 
 def _train_lenet(train_images, train_labels, checkpoint_prefix):
   """LeNet (1 channel) trained a few Adam steps; saved by name as a TF-Slim checkpoint."""
-  tf.random.set_seed(0)
-  model = slim.Model(nets_factory.get_network_fn('lenet', num_classes=10, is_training=True))
-  optimizer = tf.keras.optimizers.Adam(1e-3)
-  batches = iter(tf.data.Dataset.from_tensor_slices((train_images, train_labels))
-                 .shuffle(len(train_images), seed=0).repeat().batch(64))
-
-  @tf.function
-  def step(images, labels):
-    with tf.GradientTape() as tape:
-      logits, _ = model(images)
-      loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits))
-    optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables),
-                                  model.trainable_variables))
-
-  for _ in range(TRAIN_STEPS):
-    step(*next(batches))
+  model = export_setup.trained_lenet(train_images, train_labels, TRAIN_STEPS, 1e-3, 64)
   return tf.compat.v1.train.Saver(model.variables_by_name).save(None, checkpoint_prefix)
 
 

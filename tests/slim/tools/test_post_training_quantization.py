@@ -12,14 +12,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import slim
 from slim.datasets import download_and_convert_digits
-from slim.nets import nets_factory
 from slim.preprocessing import preprocessing_factory
 from slim.tools import post_training_quantization
 from slim.tools import quantize_lib
 from tests.conftest import REPO
 from tests.slim import fresh_python
+from tests.slim.tools import export_setup
 
 TRAIN_STEPS = 60
 PROG = post_training_quantization.PROG
@@ -44,22 +43,7 @@ def _train_lenet(prefix, extra_variables=None):
   preprocess = preprocessing_factory.get_preprocessing('lenet')
   images = next(iter(tf.data.Dataset.from_tensor_slices(images).map(
       lambda image: preprocess(image, 28, 28)).batch(len(images)))).numpy()
-  tf.random.set_seed(0)
-  model = slim.Model(nets_factory.get_network_fn('lenet', num_classes=10, is_training=True))
-  optimizer = tf.keras.optimizers.Adam(2e-3)
-  batches = iter(tf.data.Dataset.from_tensor_slices((images, labels))
-                 .shuffle(len(images), seed=0).repeat().batch(32))
-
-  @tf.function
-  def step(images, labels):
-    with tf.GradientTape() as tape:
-      logits, _ = model(images)
-      loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits))
-    optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables),
-                                  model.trainable_variables))
-
-  for _ in range(TRAIN_STEPS):
-    step(*next(batches))
+  model = export_setup.trained_lenet(images, labels, TRAIN_STEPS, 2e-3, 32)
   variables = dict(model.variables_by_name)
   if extra_variables:
     variables.update({name: tf.Variable(value) for name, value in
